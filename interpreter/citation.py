@@ -52,11 +52,6 @@ class Citation:
         )
 
 
-def expected_level(depth: int) -> str | None:
-    """The level a subdivision at this depth below a section should have."""
-    return LEVELS[depth] if depth < len(LEVELS) else None
-
-
 def label_fits_level(level: str, label: str) -> bool:
     return bool(LABEL_STYLES[level][1].match(label))
 

@@ -118,6 +118,8 @@ def _syntax_diagnostic(exc: UnexpectedInput, file: str, text: str) -> Diagnostic
         elif token.type == "_INDENT":
             message = "unexpected indentation"
             suggestions.append("only the body of a heading ending in `:` or the clauses of a rule are indented")
+            suggestions.append("to continue an expression on the next line, start that line with "
+                               "`and`, `or`, `then`, `else` or an operator, or wrap the expression in parentheses")
         elif token.type == "_DEDENT":
             message = "a block ends where more was expected"
         else:
@@ -216,7 +218,7 @@ class _Builder:
 
     def build_file(self, tree: Tree) -> ast.RuleFile:
         act = None
-        uses, enums, entities, facts, tables, sections = [], [], [], [], [], []
+        uses, enums, entities, facts, tables, sections, uncited = [], [], [], [], [], [], []
         for item in tree.children:
             kind = item.data
             if kind == "act_decl":
@@ -246,6 +248,12 @@ class _Builder:
                 tables.append(self.build_table(item))
             elif kind == "section":
                 sections.append(self.build_section(item))
+            elif kind in ("value_decl", "rule_decl"):
+                uncited.append(item)
+        if uncited:
+            # Kept so `resolve` can report them as rules without a citation.
+            nowhere = Citation(self.act_name, "", ())
+            sections.append(self.build_provision("section", "", nowhere, uncited, tree))
         return ast.RuleFile(
             self.file, act, tuple(uses), tuple(enums), tuple(entities), tuple(facts), tuple(tables), tuple(sections),
             span=Span.point(self.file),

@@ -1,0 +1,158 @@
+"""The `rules` command: argument parsing and output routing only.
+
+Every decision is made by `interpreter` (the public API and its report module); this
+module turns command-line options into API calls and API results into exit codes:
+    0  success
+    1  the answer is "no": `check` found errors, a `test` scenario failed
+    2  usage error (unknown option, missing argument)
+    3  invalid input: a rule set that does not load, a bad fact file, an unknown target
+    4  evaluation finished, but some decision is in conflict or in error
+   70  internal error (a bug: please report it; RULES_DEBUG=1 shows the traceback)
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from rich.console import Console
+
+from interpreter import api, report
+from interpreter.diagnostics import UserError
+from interpreter.pipeline import Loaded
+from interpreter.scenarios import run_scenarios
+
+EXIT_OK, EXIT_NO, EXIT_USAGE, EXIT_INPUT, EXIT_DECISION, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _fail_input(loaded: Loaded | None, error: UserError, fmt: str = "text") -> None:
+    if fmt == "json":
+        click.echo(report.dumps(report.diagnostics_json(error.diagnostics)), nl=False)
+    else:
+        report.print_diagnostics(_err(), error.diagnostics, loaded.sources if loaded else None)
+    sys.exit(EXIT_INPUT)
+
+
+def _load_or_exit(ruleset: str, fmt: str = "text") -> Loaded:
+    loaded = api.load(ruleset)
+    if not loaded.ok:
+        if fmt == "json":
+            click.echo(report.dumps(report.diagnostics_json(loaded.diagnostics)), nl=False)
+        else:
+            report.print_diagnostics(_err(), loaded.diagnostics, loaded.sources)
+            _err().print("the rule set has errors; `rules check` lists them")
+        sys.exit(EXIT_INPUT)
+    return loaded
+
+
+FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                      help="text for people, json for programs (stable, keys sorted)")
+AS_OF = click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                     help="evaluate as of this date (YYYY-MM-DD); overrides `as_of` in the facts")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="legal-rules")
+def main() -> None:
+    """Encode legislation as rules, and get cited, explained decisions from facts."""
+
+
+@main.command()
+@click.argument("ruleset", type=click.Path())
+@FORMAT
+def check(ruleset: str, fmt: str) -> None:
+    """Parse, resolve and check RULESET; print located diagnostics."""
+    loaded = api.load(ruleset)
+    if fmt == "json":
+        click.echo(report.dumps(report.diagnostics_json(loaded.diagnostics)), nl=False)
+    else:
+        report.print_diagnostics(_err() if not loaded.ok else _out(), loaded.diagnostics, loaded.sources)
+        if loaded.ok:
+            ruleset_model = loaded.ruleset
+            _out().print(f"{ruleset_model.title}: {len(ruleset_model.values)} values and decisions, "
+                         f"{len(ruleset_model.rules)} rules in {len(ruleset_model.files)} files — no errors "
+                         f"(stages: {' -> '.join(loaded.stages)})")
+    sys.exit(EXIT_OK if loaded.ok else EXIT_NO)
+
+
+@main.command(name="eval")
+@click.argument("ruleset", type=click.Path())
+@click.argument("facts", type=click.Path())
+@AS_OF
+@FORMAT
+@click.option("--explain", "with_explanations", is_flag=True, help="include the explanation tree of every decision")
+def eval_command(ruleset: str, facts: str, as_of, fmt: str, with_explanations: bool) -> None:
+    """Evaluate every decision of RULESET on the FACTS file (YAML or JSON)."""
+    loaded = _load_or_exit(ruleset, fmt)
+    try:
+        result = api.evaluate(loaded, facts, as_of.date() if as_of else None)
+    except UserError as error:
+        _fail_input(loaded, error, fmt)
+    explanations = api.explain_all(result) if with_explanations else None
+    if fmt == "json":
+        click.echo(report.dumps(report.result_json(result, explanations)), nl=False)
+    else:
+        report.print_result(_out(), result, explanations)
+    failed = any(d.outcome.status in ("conflict", "error") for d in result.decisions)
+    sys.exit(EXIT_DECISION if failed else EXIT_OK)
+
+
+@main.command()
+@click.argument("ruleset", type=click.Path())
+@click.argument("facts", type=click.Path())
+@click.argument("target")
+@AS_OF
+@FORMAT
+def explain(ruleset: str, facts: str, target: str, as_of, fmt: str) -> None:
+    """Explain one decision: TARGET is `name` or `collection[KEY].name` (e.g. imports[L01].treatment)."""
+    loaded = _load_or_exit(ruleset, fmt)
+    try:
+        result = api.evaluate(loaded, facts, as_of.date() if as_of else None)
+        decision, explanation = api.explain(result, target)
+    except UserError as error:
+        _fail_input(loaded, error, fmt)
+    if fmt == "json":
+        click.echo(report.dumps(report.decision_json(decision, explanation)), nl=False)
+    else:
+        report.print_explanation(_out(), explanation)
+    sys.exit(EXIT_DECISION if decision.outcome.status in ("conflict", "error") else EXIT_OK)
+
+
+@main.command()
+@click.argument("ruleset", type=click.Path())
+@FORMAT
+def test(ruleset: str, fmt: str) -> None:
+    """Run the scenario tests kept in RULESET/tests/."""
+    loaded = _load_or_exit(ruleset, fmt)
+    results = run_scenarios(loaded)
+    if fmt == "json":
+        click.echo(report.dumps(report.scenarios_json(results)), nl=False)
+    else:
+        report.print_scenarios(_out(), results, loaded.ruleset.sources)
+    sys.exit(EXIT_OK if results and all(r.passed for r in results) else EXIT_NO)
+
+
+def run() -> None:
+    """Console-script entry point: a bug never shows a traceback unless asked for."""
+    try:
+        main(standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last line of defence for users
+        if os.environ.get("RULES_DEBUG"):
+            raise
+        _err().print(f"internal error: {type(exc).__name__}: {exc}\n"
+                     "This is a bug in `rules`, not in your input. Set RULES_DEBUG=1 to see the traceback.")
+        sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,95 @@
+"""Trace: what evaluation did, recorded as a tree of frames (one per value computed).
+
+input <- events from `evaluate` (only when a tracer is passed; evaluation without a
+tracer records nothing); output -> read by `explain`, which builds why / why-not
+views by filtering this record. Guarantees: a frame lists, in order, every rule
+considered for its value with the outcome of its condition, every fact and table
+row read directly, the value of every boolean operand evaluated, and the frames of
+the values it read; a value already computed elsewhere appears as a reference.
+"""
+from __future__ import annotations
+
+import attrs
+
+
+@attrs.define(eq=False)
+class RuleEvent:
+    rule: object  # model.Rule
+    status: str  # applied | not_applied | unknown | overridden | superseded
+    condition: object = None  # runtime value of the condition (None when unconditional)
+    value: object = None
+
+
+@attrs.define(eq=False)
+class Frame:
+    value: object  # model.Value
+    record: object  # facts.Record or None
+    outcome: object = None  # evaluate.Outcome, set on exit
+    rules: list = attrs.field(factory=list)
+    facts: list = attrs.field(factory=list)  # (path, value)
+    rows: list = attrs.field(factory=list)  # tables.Row
+    operands: dict = attrs.field(factory=dict)  # id(expr) -> value
+    children: list = attrs.field(factory=list)  # Frame | Reference
+
+    @property
+    def target(self) -> str:
+        return target_name(self.value, self.record)
+
+
+@attrs.define(eq=False)
+class Reference:
+    """A value read here but computed (and explained) in another frame."""
+    frame: Frame
+
+
+def target_name(value, record) -> str:
+    if record is None:
+        return value.name
+    return f"{record.label}.{value.name}"
+
+
+class Tracer:
+    def __init__(self) -> None:
+        self.roots: list[Frame] = []
+        self._stack: list[Frame] = []
+        self._frames: dict[tuple[str, str | None], Frame] = {}
+
+    @property
+    def current(self) -> Frame | None:
+        return self._stack[-1] if self._stack else None
+
+    def enter(self, value, record) -> None:
+        frame = Frame(value, record)
+        self._frames[(value.id, record.path if record else None)] = frame
+        if self._stack:
+            self._stack[-1].children.append(frame)
+        else:
+            self.roots.append(frame)
+        self._stack.append(frame)
+
+    def exit(self, outcome) -> None:
+        self._stack.pop().outcome = outcome
+
+    def reuse(self, value, record) -> None:
+        frame = self._frames.get((value.id, record.path if record else None))
+        if frame is not None and self._stack:
+            self._stack[-1].children.append(Reference(frame))
+
+    def frame_for(self, value, record) -> Frame | None:
+        return self._frames.get((value.id, record.path if record else None))
+
+    def rule(self, event: RuleEvent) -> None:
+        if self._stack:
+            self._stack[-1].rules.append(event)
+
+    def fact(self, path: str, value) -> None:
+        if self._stack:
+            self._stack[-1].facts.append((path, value))
+
+    def row(self, row) -> None:
+        if self._stack:
+            self._stack[-1].rows.append(row)
+
+    def operand(self, expr, value) -> None:
+        if self._stack:
+            self._stack[-1].operands[id(expr)] = value

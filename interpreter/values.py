@@ -1,0 +1,138 @@
+"""Runtime values: unknowns, calendar arithmetic, exact decimals and rounding.
+
+Conventions (documented in docs/language.md, shown in explanations):
+- money, rates and decimals are Python Decimals computed with 60 significant
+  digits, so sums and products are exact; division is the one operation that can
+  round, and rounding to cents is always written in the rule (`round_half_up`);
+- adding months or years to a date keeps the day of the month, clamped to the last
+  day of a shorter month (2024-01-31 + 1 month = 2024-02-29; 2028-02-29 + 1 year =
+  2029-02-28); adding days is plain calendar arithmetic;
+- the U.S. fiscal year (31 U.S.C. 1102) runs October 1 - September 30 and is named
+  for the calendar year in which it ends; its quarters start Oct, Jan, Apr, Jul.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import decimal
+from decimal import Decimal
+
+import attrs
+
+from interpreter.ast import Duration
+
+EXACT = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_EVEN, traps=[decimal.InvalidOperation, decimal.DivisionByZero])
+
+DATE_CONVENTION = (
+    "months and years keep the day of the month, clamped to the month's last day; "
+    "a period of N days after a date D ends on D + N days"
+)
+
+
+@attrs.frozen
+class Unknown:
+    """A value that cannot be known because facts are missing."""
+    missing: frozenset
+
+    def __or__(self, other: "Unknown") -> "Unknown":
+        return Unknown(self.missing | other.missing)
+
+
+def unknown_of(*values) -> Unknown | None:
+    missing = frozenset()
+    found = False
+    for value in values:
+        if isinstance(value, Unknown):
+            missing |= value.missing
+            found = True
+    return Unknown(missing) if found else None
+
+
+class EvaluationError(Exception):
+    """A rule applied to data it cannot handle (e.g. division by zero)."""
+
+
+def add_duration(date: dt.date, duration: Duration, sign: int = 1) -> dt.date:
+    amount = duration.amount * sign
+    if duration.unit == "days":
+        return date + dt.timedelta(days=amount)
+    months = amount if duration.unit == "months" else amount * 12
+    total = date.year * 12 + (date.month - 1) + months
+    year, month = divmod(total, 12)
+    month += 1
+    if not 1 <= year <= 9999:
+        raise EvaluationError(f"{date.isoformat()} {'+' if sign > 0 else '-'} {duration} is outside the calendar")
+    day = min(date.day, calendar.monthrange(year, month)[1])
+    return dt.date(year, month, day)
+
+
+def duration_key(duration: Duration) -> tuple[str, int]:
+    return duration.unit, duration.amount
+
+
+def compare_durations(left: Duration, right: Duration) -> int:
+    if left.unit != right.unit:
+        if {left.unit, right.unit} == {"months", "years"}:
+            l_months = left.amount * (12 if left.unit == "years" else 1)
+            r_months = right.amount * (12 if right.unit == "years" else 1)
+            return (l_months > r_months) - (l_months < r_months)
+        raise EvaluationError(f"cannot compare {left} with {right}: days and months differ in length")
+    return (left.amount > right.amount) - (left.amount < right.amount)
+
+
+def add_durations(left: Duration, right: Duration, sign: int) -> Duration:
+    if left.unit == right.unit:
+        return Duration(left.amount + sign * right.amount, left.unit)
+    if {left.unit, right.unit} == {"months", "years"}:
+        months = lambda d: d.amount * (12 if d.unit == "years" else 1)  # noqa: E731
+        return Duration(months(left) + sign * months(right), "months")
+    raise EvaluationError(f"cannot add {left} and {right}: days and months differ in length")
+
+
+def fiscal_year(date: dt.date) -> int:
+    return date.year + 1 if date.month >= 10 else date.year
+
+
+def fiscal_quarter(date: dt.date) -> int:
+    return ((date.month - 10) % 12) // 3 + 1
+
+
+_ROUNDING = {
+    "round_half_up": decimal.ROUND_HALF_UP,
+    "round_half_even": decimal.ROUND_HALF_EVEN,
+    "round_down": decimal.ROUND_DOWN,
+    "round_up": decimal.ROUND_UP,
+}
+
+
+def round_to(function: str, value, places: int):
+    if isinstance(value, int):
+        value = Decimal(value)
+    quantum = Decimal(1).scaleb(-places)
+    return value.quantize(quantum, rounding=_ROUNDING[function], context=EXACT)
+
+
+def format_value(value, kind: str | None = None) -> str:
+    """Human text for a runtime value of the given declared type kind."""
+    if isinstance(value, Unknown):
+        return "unknown"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if kind == "money" and isinstance(value, (Decimal, int)):
+        return f"${Decimal(value):,.2f}" if Decimal(value) == Decimal(value).quantize(Decimal('0.01')) else f"${Decimal(value):,}"
+    if kind == "rate" and isinstance(value, (Decimal, int)):
+        return f"{normalize(Decimal(value) * 100)}%"
+    if isinstance(value, Decimal):
+        return str(normalize(value))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (frozenset, set)):
+        return "{" + ", ".join(sorted(format_value(v) for v in value)) + "}"
+    return str(value)
+
+
+def normalize(value: Decimal) -> Decimal:
+    """Drop trailing zeros without switching to exponent notation."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize(EXACT)
