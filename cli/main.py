@@ -25,12 +25,18 @@ from interpreter.scenarios import run_scenarios
 EXIT_OK, EXIT_NO, EXIT_USAGE, EXIT_INPUT, EXIT_DECISION, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
 
 
+def _console(stream) -> Console:
+    # On a terminal rich wraps to the window; piped output is never cropped or wrapped.
+    width = None if stream.isatty() else 100_000
+    return Console(file=stream, highlight=False, width=width)
+
+
 def _out() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    return _console(sys.stdout)
 
 
 def _err() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return _console(sys.stderr)
 
 
 def _fail_input(loaded: Loaded | None, error: UserError, fmt: str = "text") -> None:
@@ -48,7 +54,8 @@ def _load_or_exit(ruleset: str, fmt: str = "text") -> Loaded:
             click.echo(report.dumps(report.diagnostics_json(loaded.diagnostics)), nl=False)
         else:
             report.print_diagnostics(_err(), loaded.diagnostics, loaded.sources)
-            _err().print("the rule set has errors; `rules check` lists them")
+            if "parse" in loaded.stages:
+                _err().print("the rule set has errors; `rules check` lists them")
         sys.exit(EXIT_INPUT)
     return loaded
 

@@ -36,7 +36,7 @@ class _Checker:
                 if not T.compatible(value.type, actual):
                     self.report(
                         "E300",
-                        f"rule `{rule.label}` gives `{value.id}` a {actual}, but it is declared {value.type}",
+                        f"rule `{rule.label}` gives `{value.id}` {actual.article}, but it is declared {value.type.article}",
                         rule.consequence.span,
                         related=(Related(value.span, "declared here"),) if value.span else (),
                     )
@@ -46,7 +46,7 @@ class _Checker:
     def expect_boolean(self, node, what: str) -> None:
         actual = self.expression(node)
         if not T.compatible(T.BOOLEAN, actual):
-            self.report("E301", f"{what} must be true or false, but this is a {actual}", node.span)
+            self.report("E301", f"{what} must be true or false, but this is {actual.article}", node.span)
 
     def expression(self, node) -> T.Type:
         """Check `node` and its children; return its type."""
@@ -63,21 +63,21 @@ class _Checker:
         if node.op in ("and", "or"):
             for side, kind in ((node.left, left), (node.right, right)):
                 if not T.compatible(T.BOOLEAN, kind):
-                    self.report("E302", f"`{node.op}` joins true/false conditions, but this is a {kind}", side.span)
+                    self.report("E302", f"`{node.op}` joins true/false conditions, but this is {kind.article}", side.span)
         elif node.op in ("=", "!="):
             if not T.comparable(left, right):
-                self.report("E303", f"cannot compare a {left} with a {right}", node.span)
+                self.report("E303", f"cannot compare {left.article} with {right.article}", node.span)
         elif node.op in ("<", "<=", ">", ">="):
             if not T.comparable(left, right):
-                self.report("E303", f"cannot compare a {left} with a {right}", node.span)
+                self.report("E303", f"cannot compare {left.article} with {right.article}", node.span)
             elif left.kind not in ("integer", "decimal", "money", "rate", "date", "duration", "any"):
-                self.report("E303", f"a {left} has no order; `{node.op}` needs numbers, money, rates, dates or durations",
+                self.report("E303", f"{left.article} has no order; `{node.op}` needs numbers, money, rates, dates or durations",
                             node.span)
         elif T.arithmetic_result(node.op, left, right) is None:
             hint = ()
             if {left.kind, right.kind} == {"date", "integer"}:
                 hint = ("write a duration such as `90 days`",)
-            self.report("E302", f"`{node.op}` is not defined between a {left} and a {right}", node.span,
+            self.report("E302", f"`{node.op}` is not defined between {left.article} and {right.article}", node.span,
                         suggestions=hint)
 
     def _Not(self, node: model.Not) -> None:
@@ -86,7 +86,7 @@ class _Checker:
     def _Negate(self, node: model.Negate) -> None:
         kind = self.expression(node.operand)
         if kind.kind not in T.NUMERIC + ("any",):
-            self.report("E302", f"cannot negate a {kind}", node.span)
+            self.report("E302", f"cannot negate {kind.article}", node.span)
 
     def _If(self, node: model.If) -> None:
         self.expect_boolean(node.condition, "an `if` condition")
@@ -122,10 +122,10 @@ class _Checker:
     def _SetMembership(self, node: model.SetMembership) -> None:
         element, collection = self.expression(node.element), self.expression(node.collection)
         if collection.kind not in ("set", "any"):
-            self.report("E304", f"`in` needs a set or collection on its right, but this is a {collection}",
+            self.report("E304", f"`in` needs a set or collection on its right, but this is {collection.article}",
                         node.collection.span)
         elif collection.kind == "set" and not T.comparable(element, collection.element):
-            self.report("E304", f"a {element} can never be in a set of {collection.element}", node.span)
+            self.report("E304", f"{element.article} can never be in a set of {collection.element}", node.span)
 
     def _table_key(self, table_name: str, key, as_of) -> None:
         table = self.ruleset.tables[table_name]
@@ -158,7 +158,7 @@ class _Checker:
                 ok = T.compatible(T.Type(expected), kind)
             if not ok:
                 self.report("E306", f"`{node.function}` expects {'a number' if expected == 'number' else 'a ' + expected} here, "
-                                    f"not a {kind}", arg.span)
+                                    f"not {kind.article}", arg.span)
 
     # ------------------------------------------------------------ cycles
 

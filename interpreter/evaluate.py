@@ -125,7 +125,7 @@ class Evaluator:
         if isinstance(result, _Undecided):
             return Outcome("undetermined", missing=result.missing)
         if isinstance(result, _Conflict):
-            shown = ", ".join(f"{r.citation.short} (`{r.label}`) gives {v}" for r, v in zip(result.rules, result.values))
+            shown = ", ".join(f"{r.citation} (`{r.label}`) gives {v}" for r, v in zip(result.rules, result.values))
             return Outcome("conflict", conflict=result.rules, message=f"rules not ordered by an exception disagree: {shown}")
         return Outcome("not_applicable", message="no rule applies")
 

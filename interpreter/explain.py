@@ -146,7 +146,7 @@ class _Explainer:
             rule_citations=tuple(dict.fromkeys(str(r.citation) for r in applied)),
             statute_text=provision.text if provision else None,
             notes=tuple(dict.fromkeys(notes)),
-            conditions=tuple(conditions),
+            conditions=tuple(dict.fromkeys(conditions)),
             not_applied=tuple(not_applied),
             facts=tuple(dict.fromkeys((path, "missing" if v is None else format_value(v)) for path, v in frame.facts)),
             rows=tuple(dict.fromkeys((row.table, row.key, row.source) for row in frame.rows)),

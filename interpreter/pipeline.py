@@ -76,15 +76,19 @@ def load(root: str) -> Loaded:
     stages.append("read")
     files = stage("parse", *parse_files(texts))
     if has_errors(diagnostics):
-        return Loaded(root, None, {}, tuple(diagnostics), tuple(stages), sources)
+        return Loaded(root, None, {}, _sorted(diagnostics), tuple(stages), sources)
     directory = root if os.path.isdir(root) else os.path.dirname(root)
     ruleset = stage("resolve", *resolve(directory, files, sources))
     if has_errors(diagnostics):
-        return Loaded(root, None, {}, tuple(diagnostics), tuple(stages), sources)
+        return Loaded(root, None, {}, _sorted(diagnostics), tuple(stages), sources)
     stage("check", None, check(ruleset))
     if has_errors(diagnostics):
-        return Loaded(root, None, {}, tuple(diagnostics), tuple(stages), sources)
+        return Loaded(root, None, {}, _sorted(diagnostics), tuple(stages), sources)
     tables = stage("tables", *load_tables(ruleset))
     if has_errors(diagnostics):
-        return Loaded(root, None, {}, tuple(diagnostics), tuple(stages), sources)
-    return Loaded(root, ruleset, tables, tuple(sorted(diagnostics, key=Diagnostic.sort_key)), tuple(stages), sources)
+        return Loaded(root, None, {}, _sorted(diagnostics), tuple(stages), sources)
+    return Loaded(root, ruleset, tables, _sorted(diagnostics), tuple(stages), sources)
+
+
+def _sorted(diagnostics) -> tuple[Diagnostic, ...]:
+    return tuple(sorted(diagnostics, key=Diagnostic.sort_key))

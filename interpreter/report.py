@@ -305,7 +305,8 @@ def print_diagnostics(console: Console, diagnostics, sources: SourceRegistry | N
 def _print_diagnostic(console: Console, d: Diagnostic, sources: SourceRegistry | None) -> None:
     style = "red" if d.is_error else "yellow"
     head = Text()
-    head.append(f"{d.location}: ", style="bold")
+    if d.span is not None or d.fact_path:
+        head.append(f"{d.location}: ", style="bold")
     head.append(f"{d.severity.value}[{d.code}]", style=f"bold {style}")
     head.append(f": {d.message}")
     console.print(head)

@@ -235,9 +235,11 @@ class _Resolver:
                             related=(Related(labels[child.label].span, "first encoded here"),))
             labels[child.label] = child
             self.walk_provision(child, file, provisions)
+        duplicate_spans = set()
         for value in provision.values:
             value_id = str(value.target)
             if value_id in self.value_decls:
+                duplicate_spans.add(value.span)
                 first = self.value_decls[value_id][0]
                 self.report("E215", f"`{value_id}` is declared twice", value.span,
                             related=(Related(first.span, f"first declared at {first.citation}"),),
@@ -245,7 +247,8 @@ class _Resolver:
                 continue
             self.value_decls[value_id] = (value, file)
         for rule in provision.rules:
-            self.rule_decls.append((rule, file))
+            if rule.span not in duplicate_spans:  # already reported as a duplicate declaration
+                self.rule_decls.append((rule, file))
 
     def check_imports(self) -> None:
         for file in self.files:
@@ -288,6 +291,9 @@ class _Resolver:
                 continue
             value_id = str(rule.target)
             if rule.citation.section == "":
+                declared = self.value_decls.get(value_id)
+                if declared is not None and declared[0].span == rule.span:
+                    continue  # the declaration itself is reported below
                 self.report("E250", f"rule `{rule.label}` stands outside every provision, so it has no citation", rule.span,
                             suggestions=("put it under the section and subdivision it encodes",))
                 continue
@@ -326,7 +332,7 @@ class _Resolver:
             if decl.target.owner is not None and decl.target.owner not in self.entities:
                 self.report("E211", f"`{decl.target.owner}` in `{value_id}` is not an entity", decl.target.span,
                             suggestions=did_you_mean(decl.target.owner, self.entities))
-            if not rules_by_value[value_id]:
+            if not rules_by_value[value_id] and decl.citation.section != "":
                 self.report("E218", f"`{value_id}` is declared but no rule gives it a value", decl.span,
                             suggestions=(f"add `= expression` under it, or `rule LABEL: {value_id}` where the law defines it",))
             values[value_id] = model.Value(

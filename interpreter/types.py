@@ -18,6 +18,12 @@ class Type:
     name: str | None = None  # enum, entity or table name
     element: "Type | None" = None  # for sets
 
+    @property
+    def article(self) -> str:
+        """`a money`, `an integer`: the type with its indefinite article, for messages."""
+        text = str(self)
+        return ("an " if text[:1].lower() in "aeiou" else "a ") + text
+
     def __str__(self) -> str:
         if self.kind == "set":
             return f"set of {self.element}"

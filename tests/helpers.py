@@ -1,0 +1,17 @@
+"""Small helpers shared by the unit tests: build a rule set from text in a temp dir."""
+import textwrap
+
+from interpreter import evaluate_data, load
+
+
+def ruleset(tmp_path, text: str, name: str = "act.rules"):
+    directory = tmp_path / "rules"
+    directory.mkdir(exist_ok=True)
+    (directory / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return load(str(directory))
+
+
+def decide(loaded, data, as_of=None):
+    assert loaded.ok, [d.message for d in loaded.diagnostics]
+    result = evaluate_data(loaded, data, as_of=as_of)
+    return {d.target: d.outcome for d in result.decisions}
