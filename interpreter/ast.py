@@ -245,7 +245,7 @@ class RuleDecl:
 @attrs.frozen
 class ValueDecl:
     """Declares a derived value or decision: its type, description and citation."""
-    kind: str  # decision | value
+    kind: str  # decision | deadline | value
     target: Target
     type: TypeRef
     description: str | None

@@ -31,6 +31,9 @@ class _Checker:
 
     def check_rules(self) -> None:
         for value in self.ruleset.values.values():
+            if value.is_deadline and value.type not in (T.DATE, T.set_of(T.DATE)):
+                self.report("E308", f"deadline `{value.id}` must be a date or a set of dates, not {value.type.article}",
+                            value.span, suggestions=("declare it `value` or `decision` instead",))
             for rule in value.rules:
                 actual = self.expression(rule.consequence)
                 if not T.compatible(value.type, actual):

@@ -25,7 +25,7 @@ from interpreter.facts import FactBase, Record
 from interpreter.trace import RuleEvent, Tracer
 from interpreter.values import (
     EXACT, EvaluationError, Unknown, add_duration, add_durations, compare_durations, fiscal_quarter, fiscal_year,
-    round_to, unknown_of,
+    next_occurrence, occurrences, round_to, unknown_of,
 )
 
 
@@ -155,7 +155,7 @@ class Evaluator:
                 below = _NotApplies()
             if isinstance(below, _Undecided):
                 if self.tracer:
-                    self.tracer.rule(RuleEvent(rule, "unknown", condition, consequence))
+                    self.tracer.rule(RuleEvent(rule, "pending", condition, consequence))
                 return _Undecided(below.missing, below.possible + (consequence,))
             if self.tracer:
                 self.tracer.rule(RuleEvent(rule, "applied", condition, consequence))
@@ -423,6 +423,10 @@ class Evaluator:
             return EXACT.divide(Decimal(args[0]), Decimal(args[1]))
         if name == "days":
             return Duration(int(args[0]), "days")
+        if name == "next_occurrence":
+            return next_occurrence(*args)
+        if name == "occurrences":
+            return occurrences(*args)
         if name == "abs":
             return abs(args[0])
         raise EvaluationError(f"unknown function {name}")
@@ -478,6 +482,10 @@ def _arithmetic(op: str, left, right):
             return Duration((left - right).days, "days")
     if isinstance(left, Duration) and isinstance(right, Duration):
         return add_durations(left, right, 1 if op == "+" else -1)
+    if op == "*" and isinstance(left, Duration) and isinstance(right, int):
+        return Duration(left.amount * right, left.unit)
+    if op == "*" and isinstance(left, int) and isinstance(right, Duration):
+        return Duration(right.amount * left, right.unit)
     if isinstance(left, frozenset):
         return left | right if op == "+" else left - right
     if isinstance(left, int) and isinstance(right, int) and op != "/":

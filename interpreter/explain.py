@@ -27,7 +27,7 @@ class Condition:
 class RuleNotApplied:
     label: str
     citation: str
-    status: str  # not_applied | unknown | overridden
+    status: str  # not_applied | unknown | pending | overridden
     failed: tuple[Condition, ...]
 
 

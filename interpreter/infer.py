@@ -41,6 +41,8 @@ def infer(node, decls: Declarations) -> T.Type:
         _, result = T.BUILTINS[node.function]
         if result == "same":
             return infer(node.args[0], decls)
+        if result.startswith("set of "):
+            return T.set_of(T.Type(result[len("set of "):]))
         return T.Type(result)
     if isinstance(node, model.Aggregate):
         if node.kind == "count":

@@ -91,7 +91,7 @@ class Value:
     id: str
     owner: str | None  # entity name, or None for a global value
     name: str
-    kind: str  # decision | value
+    kind: str  # decision | deadline | value
     type: Type
     description: str | None
     citation: Citation
@@ -101,7 +101,12 @@ class Value:
 
     @property
     def is_decision(self) -> bool:
-        return self.kind == "decision"
+        """Decisions and deadlines are reported by `rules eval`; values are intermediate."""
+        return self.kind in ("decision", "deadline")
+
+    @property
+    def is_deadline(self) -> bool:
+        return self.kind == "deadline"
 
 
 @attrs.frozen

@@ -377,7 +377,8 @@ class _Builder:
         value = ast.ValueDecl(kind.value, target, self.build_type(type_tree), description, citation, span=self.span(tree))
         if not body:
             return value, None
-        rule = self._rule_from_clauses(target.name, target, body, citation, tree)
+        # The rule written with a declaration is labelled with the value's full name.
+        rule = self._rule_from_clauses(str(target), target, body, citation, tree)
         return value, rule
 
     def build_rule(self, tree, citation: Citation) -> ast.RuleDecl:

@@ -135,6 +135,23 @@ def decision_json(decision, explanation: Explanation | None) -> dict:
     return document
 
 
+def calendar(result) -> list[dict]:
+    """Every deadline decision as dated obligations, earliest first; undetermined ones last."""
+    entries = []
+    for decision in result.decisions:
+        if not decision.value.is_deadline:
+            continue
+        base = {"target": decision.target, "obligation": decision.value.description or decision.value.name,
+                "citations": list(decision.citations) or [str(decision.value.citation)]}
+        outcome = decision.outcome
+        if outcome.decided:
+            dates = outcome.value if isinstance(outcome.value, frozenset) else {outcome.value}
+            entries.extend({**base, "due": day.isoformat(), "status": "decided"} for day in dates)
+        else:
+            entries.append({**base, "due": None, "status": outcome.status, "missing_facts": sorted(outcome.missing)})
+    return sorted(entries, key=lambda e: (e["due"] is None, e["due"] or "", e["target"]))
+
+
 def result_json(result, explanations: dict | None = None) -> dict:
     counts: dict[str, int] = {}
     for decision in result.decisions:
@@ -146,6 +163,7 @@ def result_json(result, explanations: dict | None = None) -> dict:
         "as_of": result.as_of.isoformat() if result.as_of else None,
         "date_convention": DATE_CONVENTION,
         "decisions": [decision_json(d, (explanations or {}).get(d.target)) for d in result.decisions],
+        "calendar": calendar(result),
         "summary": dict(sorted(counts.items())),
     }
 
@@ -223,6 +241,15 @@ def print_result(console: Console, result, explanations: dict | None = None) -> 
         console.print(decision_line(decision))
         if explanations and decision.target in explanations:
             print_explanation(console, explanations[decision.target], header=False)
+    entries = calendar(result)
+    if entries:
+        console.print(Text("Calendar of obligations", style="bold"))
+        for entry in entries:
+            line = Text(f"  {entry['due'] or entry['status']:<12} ", style="green" if entry["due"] else "yellow")
+            line.append(f"{entry['obligation']} ")
+            line.append(f"[{', '.join(entry['citations'])}]", style="cyan")
+            line.append(f"  {entry['target']}", style="dim")
+            console.print(line)
     counts: dict[str, int] = {}
     for decision in result.decisions:
         counts[decision.outcome.status] = counts.get(decision.outcome.status, 0) + 1
@@ -248,7 +275,8 @@ def _explanation_tree(node: Explanation, tree: Tree) -> None:
             branch.add(text)
     for rule in node.not_applied:
         label = {"overridden": "overridden by an exception", "not_applied": "did not apply",
-                 "unknown": "may apply (facts missing)"}.get(rule.status, rule.status)
+                 "unknown": "may apply (facts missing)",
+                 "pending": "applies unless an exception does (facts missing)"}.get(rule.status, rule.status)
         branch = tree.add(Text(f"{rule.citation} `{rule.label}` {label}", style="dim"))
         for condition in rule.failed:
             branch.add(Text(f"{condition.text} is {_holds_text(condition.holds)}", style="dim"))

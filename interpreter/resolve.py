@@ -290,6 +290,11 @@ class _Resolver:
             if labels.get(rule.label) is not rule:
                 continue
             value_id = str(rule.target)
+            if rule.exception_to is not None and rule.exception_to not in labels:
+                # `exception to NAME` may name the value whose declaration carries the base rule.
+                implicit = f"{rule.target.owner}.{rule.exception_to}" if rule.target.owner else rule.exception_to
+                if implicit == value_id and value_id in labels:
+                    rule = attrs.evolve(rule, exception_to=value_id)
             if rule.citation.section == "":
                 declared = self.value_decls.get(value_id)
                 if declared is not None and declared[0].span == rule.span:

@@ -15,7 +15,7 @@ import attrs
 @attrs.define(eq=False)
 class RuleEvent:
     rule: object  # model.Rule
-    status: str  # applied | not_applied | unknown | overridden | superseded
+    status: str  # applied | not_applied | unknown | pending (its exceptions are undecided) | overridden
     condition: object = None  # runtime value of the condition (None when unconditional)
     value: object = None
 

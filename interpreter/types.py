@@ -101,6 +101,8 @@ _ARITHMETIC = {
     ("+", "date", "duration"): "date",
     ("-", "date", "duration"): "date",
     ("+", "duration", "duration"): "duration",
+    ("*", "duration", "integer"): "duration",
+    ("*", "integer", "duration"): "duration",
     ("-", "date", "date"): "duration",
 }
 for _op in "+-*/":
@@ -130,5 +132,7 @@ BUILTINS = {
     "days_between": (("date", "date"), "integer"),
     "percent_of": (("number", "number"), "rate"),
     "days": (("integer",), "duration"),
+    "next_occurrence": (("date", "duration", "date"), "date"),
+    "occurrences": (("date", "duration", "date"), "set of date"),
     "abs": (("number",), "same"),
 }

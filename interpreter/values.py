@@ -89,6 +89,39 @@ def add_durations(left: Duration, right: Duration, sign: int) -> Duration:
     raise EvaluationError(f"cannot add {left} and {right}: days and months differ in length")
 
 
+MAX_OCCURRENCES = 1000
+
+
+def occurrences(start: dt.date, every: Duration, through: dt.date) -> frozenset:
+    """start, start + every, start + 2 x every, ... up to and including `through`."""
+    if every.amount <= 0:
+        raise EvaluationError(f"a recurring period must be positive, not {every}")
+    found = []
+    n = 0
+    while True:
+        day = add_duration(start, Duration(every.amount * n, every.unit))
+        if day > through:
+            return frozenset(found)
+        found.append(day)
+        n += 1
+        if n > MAX_OCCURRENCES:
+            raise EvaluationError(f"more than {MAX_OCCURRENCES} occurrences of every {every} from {start.isoformat()}")
+
+
+def next_occurrence(start: dt.date, every: Duration, on_or_after: dt.date) -> dt.date:
+    """The first of start, start + every, ... that falls on or after `on_or_after`."""
+    if every.amount <= 0:
+        raise EvaluationError(f"a recurring period must be positive, not {every}")
+    n = 0
+    while True:
+        day = add_duration(start, Duration(every.amount * n, every.unit))
+        if day >= on_or_after:
+            return day
+        n += 1
+        if n > 100_000:
+            raise EvaluationError("no occurrence within 100,000 periods")
+
+
 def fiscal_year(date: dt.date) -> int:
     return date.year + 1 if date.month >= 10 else date.year
 
