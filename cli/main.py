@@ -147,6 +147,37 @@ def test(ruleset: str, fmt: str) -> None:
     sys.exit(EXIT_OK if results and all(r.passed for r in results) else EXIT_NO)
 
 
+@main.command()
+@click.argument("ruleset", type=click.Path())
+@FORMAT
+def coverage(ruleset: str, fmt: str) -> None:
+    """Account for every provision of the bill kept in RULESET/bill/: encoded, non-operative or missing."""
+    loaded = _load_or_exit(ruleset, fmt)
+    try:
+        found = api.coverage(loaded)
+    except UserError as error:
+        _fail_input(loaded, error, fmt)
+    if fmt == "json":
+        click.echo(report.dumps(report.coverage_json(found)), nl=False)
+    else:
+        report.print_coverage(_out(), found)
+    sys.exit(EXIT_OK if found.complete else EXIT_NO)
+
+
+@main.command()
+@click.argument("ruleset", type=click.Path())
+@FORMAT
+def notes(ruleset: str, fmt: str) -> None:
+    """List every interpretation note of RULESET, with its citation."""
+    loaded = _load_or_exit(ruleset, fmt)
+    found = api.notes(loaded)
+    if fmt == "json":
+        click.echo(report.dumps(report.notes_json(found)), nl=False)
+    else:
+        report.print_notes(_out(), found)
+    sys.exit(EXIT_OK)
+
+
 def run() -> None:
     """Console-script entry point: a bug never shows a traceback unless asked for."""
     try:

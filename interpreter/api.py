@@ -151,6 +151,22 @@ def explain(result: EvaluationResult, target: str) -> tuple[DecisionResult, Expl
     return decision, explain_frame(result.ruleset, frame)
 
 
+def coverage(loaded: Loaded):
+    """How the rule set accounts for each provision of its bill, with the scenarios run."""
+    from interpreter.coverage import coverage as build
+    from interpreter.scenarios import run_scenarios
+
+    _require(loaded)
+    return build(loaded, run_scenarios(loaded))
+
+
+def notes(loaded: Loaded) -> list[dict]:
+    from interpreter.coverage import notes as collect
+
+    _require(loaded)
+    return collect(loaded)
+
+
 def explain_all(result: EvaluationResult) -> dict[str, Explanation]:
     """The explanation of every decision in a result, by target."""
     return {d.target: explain_frame(result.ruleset, d.frame) for d in result.decisions}

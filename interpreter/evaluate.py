@@ -101,12 +101,8 @@ class Evaluator:
             self.tracer.enter(value, record)
         try:
             outcome = self._compute(value, record)
-        except _DependencyFailed as failure:
-            outcome = Outcome("error", message=f"depends on `{failure.target}`, which is "
-                              + ("in conflict" if failure.outcome.status == "conflict" else
-                                 "not given by any rule" if failure.outcome.status == "not_applicable" else "in error"))
-        except EvaluationError as exc:
-            outcome = Outcome("error", message=str(exc))
+        except (_DependencyFailed, EvaluationError) as failure:
+            outcome = failure_outcome(failure)
         self._memo[key] = outcome
         if self.tracer:
             self.tracer.exit(outcome)
@@ -119,15 +115,7 @@ class Evaluator:
             env[entity.variable] = record
         labels = {rule.label for rule in value.rules}
         roots = [r for r in value.rules if r.exception_to is None or r.exception_to not in labels]
-        result = self._siblings([self._rule_tree(rule, env) for rule in roots])
-        if isinstance(result, _Applies):
-            return Outcome("decided", result.value, result.rules)
-        if isinstance(result, _Undecided):
-            return Outcome("undetermined", missing=result.missing)
-        if isinstance(result, _Conflict):
-            shown = ", ".join(f"{r.citation} (`{r.label}`) gives {v}" for r, v in zip(result.rules, result.values))
-            return Outcome("conflict", conflict=result.rules, message=f"rules not ordered by an exception disagree: {shown}")
-        return Outcome("not_applicable", message="no rule applies")
+        return outcome_of(self._siblings([self._rule_tree(rule, env) for rule in roots]))
 
     def _rule_tree(self, rule: model.Rule, env: dict):
         below = self._siblings([self._rule_tree(r, env) for r in self._exceptions.get(rule.label, ())])
@@ -150,23 +138,10 @@ class Evaluator:
             except EvaluationError:
                 # The rule may not apply at all, so its value cannot fail the decision.
                 consequence = Unknown(frozenset())
-        if condition is True and not isinstance(consequence, Unknown):
-            if isinstance(below, _Undecided) and all(p is not None and p == consequence for p in below.possible):
-                below = _NotApplies()
-            if isinstance(below, _Undecided):
-                if self.tracer:
-                    self.tracer.rule(RuleEvent(rule, "pending", condition, consequence))
-                return _Undecided(below.missing, below.possible + (consequence,))
-            if self.tracer:
-                self.tracer.rule(RuleEvent(rule, "applied", condition, consequence))
-            return _Applies(consequence, (rule,))
+        result, status = combine_rule(rule, below, condition, consequence)
         if self.tracer:
-            self.tracer.rule(RuleEvent(rule, "unknown", condition, consequence))
-        missing = unknown_of(condition, consequence)
-        possible = (None if isinstance(consequence, Unknown) else consequence,)
-        if isinstance(below, _Undecided):
-            return _Undecided(below.missing | missing.missing, below.possible + possible)
-        return _Undecided(missing.missing, possible)
+            self.tracer.rule(RuleEvent(rule, status, condition, consequence))
+        return result
 
     @staticmethod
     def _siblings(results):
@@ -223,7 +198,7 @@ class Evaluator:
     def _FactRef(self, node, env):
         value = self.facts.globals.get(node.name)
         if self.tracer:
-            self.tracer.fact(node.name, value)
+            self.tracer.fact(node.name, value, node.type.kind)
         if value is None:
             return Unknown(frozenset({node.name}))
         return value
@@ -238,7 +213,7 @@ class Evaluator:
         value = subject.fields.get(node.field)
         path = f"{subject.path}.{node.field}"
         if self.tracer:
-            self.tracer.fact(path, value)
+            self.tracer.fact(path, value, node.type.kind)
         if value is None:
             return Unknown(frozenset({path}))
         if node.type.kind == "entity":
@@ -406,33 +381,76 @@ class Evaluator:
         missing = unknown_of(*args)
         if missing is not None:
             return missing
-        name = node.function
-        if name.startswith("round_"):
-            return round_to(name, args[0], int(args[1]))
-        if name == "fiscal_year":
-            return fiscal_year(args[0])
-        if name == "fiscal_quarter":
-            return fiscal_quarter(args[0])
-        if name == "year_of":
-            return args[0].year
-        if name == "days_between":
-            return (args[1] - args[0]).days
-        if name == "percent_of":
-            if args[1] == 0:
-                raise EvaluationError("percent_of: the whole is zero")
-            return EXACT.divide(Decimal(args[0]), Decimal(args[1]))
-        if name == "days":
-            return Duration(int(args[0]), "days")
-        if name == "next_occurrence":
-            return next_occurrence(*args)
-        if name == "occurrences":
-            return occurrences(*args)
-        if name == "abs":
-            return abs(args[0])
-        raise EvaluationError(f"unknown function {name}")
+        return call_builtin(node.function, args)
 
     def _Invalid(self, node, env):
         raise EvaluationError("this rule set has errors; run `rules check`")
+
+
+# ---------------------------------------------------------------- helpers shared with `compile`
+
+def call_builtin(name: str, args: list):
+    """A built-in function applied to known arguments."""
+    if name.startswith("round_"):
+        return round_to(name, args[0], int(args[1]))
+    if name == "fiscal_year":
+        return fiscal_year(args[0])
+    if name == "fiscal_quarter":
+        return fiscal_quarter(args[0])
+    if name == "year_of":
+        return args[0].year
+    if name == "days_between":
+        return (args[1] - args[0]).days
+    if name == "percent_of":
+        if args[1] == 0:
+            raise EvaluationError("percent_of: the whole is zero")
+        return EXACT.divide(Decimal(args[0]), Decimal(args[1]))
+    if name == "days":
+        return Duration(int(args[0]), "days")
+    if name == "next_occurrence":
+        return next_occurrence(*args)
+    if name == "occurrences":
+        return occurrences(*args)
+    if name == "abs":
+        return abs(args[0])
+    raise EvaluationError(f"unknown function {name}")
+
+
+def combine_rule(rule: model.Rule, below, condition, consequence):
+    """One rule's result from the result of its exceptions (`below`: neither applying nor
+    in conflict), its condition (true or unknown) and its consequence -> (result, trace status)."""
+    if condition is True and not isinstance(consequence, Unknown):
+        if isinstance(below, _Undecided) and all(p is not None and p == consequence for p in below.possible):
+            below = _NotApplies()
+        if isinstance(below, _Undecided):
+            return _Undecided(below.missing, below.possible + (consequence,)), "pending"
+        return _Applies(consequence, (rule,)), "applied"
+    missing = unknown_of(condition, consequence)
+    possible = (None if isinstance(consequence, Unknown) else consequence,)
+    if isinstance(below, _Undecided):
+        return _Undecided(below.missing | missing.missing, below.possible + possible), "unknown"
+    return _Undecided(missing.missing, possible), "unknown"
+
+
+def outcome_of(result) -> Outcome:
+    """The outcome of a value from the combined result of its root rules."""
+    if isinstance(result, _Applies):
+        return Outcome("decided", result.value, result.rules)
+    if isinstance(result, _Undecided):
+        return Outcome("undetermined", missing=result.missing)
+    if isinstance(result, _Conflict):
+        shown = ", ".join(f"{r.citation} (`{r.label}`) gives {v}" for r, v in zip(result.rules, result.values))
+        return Outcome("conflict", conflict=result.rules, message=f"rules not ordered by an exception disagree: {shown}")
+    return Outcome("not_applicable", message="no rule applies")
+
+
+def failure_outcome(failure: Exception) -> Outcome:
+    """The error outcome of a value whose evaluation raised: a failed dependency or an evaluation error."""
+    if isinstance(failure, _DependencyFailed):
+        return Outcome("error", message=f"depends on `{failure.target}`, which is "
+                       + ("in conflict" if failure.outcome.status == "conflict" else
+                          "not given by any rule" if failure.outcome.status == "not_applicable" else "in error"))
+    return Outcome("error", message=str(failure))
 
 
 def _zero_like(node):

@@ -129,8 +129,8 @@ class _Explainer:
         children = []
         for child in frame.children:
             target = child.frame if isinstance(child, Reference) else child
-            if id(target) in self.shown or isinstance(child, Reference):
-                children.append(target.target)
+            if id(target) in self.shown:
+                children.append(target.target)  # explained earlier in this same tree
             else:
                 children.append(self.explain(target, top=False))
         kind = value.type.kind
@@ -148,7 +148,8 @@ class _Explainer:
             notes=tuple(dict.fromkeys(notes)),
             conditions=tuple(dict.fromkeys(conditions)),
             not_applied=tuple(not_applied),
-            facts=tuple(dict.fromkeys((path, "missing" if v is None else format_value(v)) for path, v in frame.facts)),
+            facts=tuple(dict.fromkeys((path, "missing" if v is None else format_value(v, kind))
+                                      for path, v, kind in frame.facts)),
             rows=tuple(dict.fromkeys((row.table, row.key, row.source) for row in frame.rows)),
             missing=tuple(sorted(outcome.missing)) if outcome else (),
             message=outcome.message if outcome else None,
@@ -165,7 +166,7 @@ def _uses_dates(frame: Frame) -> bool:
         if id(current) in seen:
             continue
         seen.add(id(current))
-        if current.value.type.kind == "date" or any(hasattr(v, "isoformat") for _, v in current.facts):
+        if current.value.type.kind == "date" or any(kind == "date" for _, _, kind in current.facts):
             return True
         stack.extend(c.frame if isinstance(c, Reference) else c for c in current.children)
     return False
@@ -200,7 +201,7 @@ def facts_used(frame: Frame) -> dict[str, object]:
         if id(current) in seen:
             continue
         seen.add(id(current))
-        for path, value in current.facts:
+        for path, value, _ in current.facts:
             used.setdefault(path, value)
         stack.extend(c.frame if isinstance(c, Reference) else c for c in current.children)
     return dict(sorted(used.items()))

@@ -396,3 +396,65 @@ def print_scenarios(console: Console, results, sources: SourceRegistry | None) -
     if not results:
         console.print(Text("no scenarios found (put them in RULESET/tests/*.yaml)", style="yellow"))
     console.print(Text(f"{passed} passed, {failed} failed", style="bold green" if not failed else "bold red"))
+
+
+# ---------------------------------------------------------------- coverage and notes
+
+def coverage_json(report_) -> dict:
+    return {
+        "output_version": OUTPUT_VERSION,
+        "act": report_.act,
+        "bill": report_.bill,
+        "provisions": len(report_.entries),
+        "accounted": report_.accounted,
+        "percent": round(report_.percent, 1),
+        "complete": report_.complete,
+        "untested": [str(e.citation) for e in report_.untested],
+        "not_in_bill": list(report_.not_in_bill),
+        "entries": [
+            {"citation": str(e.citation), "heading": e.heading, "status": e.status, "values": list(e.values),
+             "rules": list(e.rules), "tests": list(e.tests), "reason": e.reason}
+            for e in report_.entries
+        ],
+    }
+
+
+_COVERAGE_STYLE = {"encoded": "green", "non_operative": "blue", "structural": "dim", "missing": "bold red"}
+
+
+def print_coverage(console: Console, report_) -> None:
+    for entry in report_.entries:
+        line = Text("  " * entry.depth)
+        line.append(f"{entry.citation.short:<22}", style="bold")
+        line.append(f"{entry.status:<14}", style=_COVERAGE_STYLE[entry.status])
+        if entry.status == "encoded":
+            line.append(", ".join(entry.values or entry.rules))
+            tests = len(entry.tests)
+            line.append(f"   {tests} scenario{'s' if tests != 1 else ''}", style="dim" if tests else "yellow")
+        elif entry.status == "non_operative":
+            line.append(entry.reason or "", style="dim")
+        elif entry.heading:
+            line.append(entry.heading, style="dim")
+        console.print(line)
+    for citation in report_.not_in_bill:
+        console.print(Text(f"{citation}: encoded in the rule set but not a provision of the bill", style="bold red"))
+    untested = report_.untested
+    summary = Text(f"{report_.act}: {report_.accounted} of {len(report_.entries)} provisions accounted for "
+                   f"({report_.percent:.1f}%)", style="bold green" if report_.complete else "bold red")
+    if untested:
+        summary.append(f"; {len(untested)} encoded provision{'s' if len(untested) != 1 else ''} without a scenario",
+                       style="yellow")
+    console.print(summary)
+
+
+def notes_json(found) -> dict:
+    return {"output_version": OUTPUT_VERSION, "notes": found}
+
+
+def print_notes(console: Console, found) -> None:
+    for note in found:
+        head = Text(note["citation"], style="bold cyan")
+        head.append(f"  ({note['on']}, {note['location']})", style="dim")
+        console.print(head)
+        console.print(Text(f"  {note['note']}"))
+    console.print(Text(f"{len(found)} note{'s' if len(found) != 1 else ''}", style="bold"))

@@ -26,7 +26,7 @@ class Frame:
     record: object  # facts.Record or None
     outcome: object = None  # evaluate.Outcome, set on exit
     rules: list = attrs.field(factory=list)
-    facts: list = attrs.field(factory=list)  # (path, value)
+    facts: list = attrs.field(factory=list)  # (path, value, type kind)
     rows: list = attrs.field(factory=list)  # tables.Row
     operands: dict = attrs.field(factory=dict)  # id(expr) -> value
     children: list = attrs.field(factory=list)  # Frame | Reference
@@ -82,9 +82,9 @@ class Tracer:
         if self._stack:
             self._stack[-1].rules.append(event)
 
-    def fact(self, path: str, value) -> None:
+    def fact(self, path: str, value, kind: str | None = None) -> None:
         if self._stack:
-            self._stack[-1].facts.append((path, value))
+            self._stack[-1].facts.append((path, value, kind))
 
     def row(self, row) -> None:
         if self._stack:
