@@ -127,7 +127,7 @@ def explain(ruleset: str, facts: str, target: str, as_of, fmt: str) -> None:
     except UserError as error:
         _fail_input(loaded, error, fmt)
     if fmt == "json":
-        click.echo(report.dumps(report.decision_json(decision, explanation)), nl=False)
+        click.echo(report.dumps(report.decision_json(decision, explanation, result.ruleset)), nl=False)
     else:
         report.print_explanation(_out(), explanation)
     sys.exit(EXIT_DECISION if decision.outcome.status in ("conflict", "error") else EXIT_OK)

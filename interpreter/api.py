@@ -14,7 +14,7 @@ import attrs
 from interpreter import model
 from interpreter.diagnostics import Diagnostic, UserError, did_you_mean, error
 from interpreter.evaluate import Evaluator, Outcome
-from interpreter.explain import Explanation, basis, explain as explain_frame, facts_used
+from interpreter.explain import Explanation, basis, explain as explain_frame, facts_used, provisional_statements
 from interpreter.facts import FactBase, bind_facts, load_facts
 from interpreter.pipeline import Loaded, load
 from interpreter.trace import Frame, Tracer, target_name
@@ -44,6 +44,11 @@ class DecisionResult:
     @property
     def facts(self) -> dict:
         return facts_used(self.frame)
+
+    def provisional(self, ruleset: model.RuleSet) -> tuple[str, ...]:
+        """Why the provisions that decided this are encoded provisionally (empty if they are not)."""
+        citations = [r.citation for r in (self.outcome.rules or ())] or [self.value.citation]
+        return tuple(dict.fromkeys(s for c in citations for s in provisional_statements(ruleset, c)))
 
 
 @attrs.frozen

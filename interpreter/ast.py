@@ -262,6 +262,7 @@ class Provision:
     text: str | None
     notes: tuple[str, ...]
     non_operative: str | None
+    provisional: str | None  # why this provision's encoding is provisional (e.g. from a summary)
     children: tuple["Provision", ...]
     values: tuple[ValueDecl, ...]
     rules: tuple[RuleDecl, ...]

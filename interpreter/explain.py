@@ -50,6 +50,7 @@ class Explanation:
     message: str | None
     children: tuple  # Explanation | str (a reference to a target explained elsewhere)
     date_convention: str | None = None
+    provisional: tuple[str, ...] = ()  # why the provisions relied on are encoded provisionally
 
 
 def _parts(expr) -> list:
@@ -155,7 +156,19 @@ class _Explainer:
             message=outcome.message if outcome else None,
             children=tuple(children),
             date_convention=DATE_CONVENTION if top and _uses_dates(frame) else None,
+            provisional=provisional_statements(self.ruleset, citation),
         )
+
+
+def provisional_statements(ruleset: model.RuleSet, citation) -> tuple[str, ...]:
+    """Provisional statements on the provision at `citation` or any provision it stands in."""
+    provisions = {p.citation: p for p in ruleset.provisions}
+    found = []
+    for length in range(len(citation.path), -1, -1):
+        provision = provisions.get(type(citation)(citation.act, citation.section, citation.path[:length]))
+        if provision is not None and provision.provisional:
+            found.append(f"{provision.citation}: {provision.provisional}")
+    return tuple(found)
 
 
 def _uses_dates(frame: Frame) -> bool:

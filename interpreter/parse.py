@@ -325,6 +325,7 @@ class _Builder:
         text = None
         notes: list[str] = []
         non_operative = None
+        provisional = None
         subdivisions, values, rules = [], [], []
         for child in children:
             if isinstance(child, Token):
@@ -338,6 +339,8 @@ class _Builder:
                 notes.append(unquote(child.children[0].value))
             elif kind == "non_operative":
                 non_operative = unquote(child.children[0].value)
+            elif kind == "provisional":
+                provisional = unquote(child.children[0].value)
             elif kind == "subdivision":
                 level_tree, label_token, *body = child.children
                 level_token = level_tree.children[0]
@@ -353,7 +356,7 @@ class _Builder:
             elif kind == "rule_decl":
                 rules.append(self.build_rule(child, citation))
         return ast.Provision(
-            level, label, heading, citation, text, tuple(notes), non_operative,
+            level, label, heading, citation, text, tuple(notes), non_operative, provisional,
             tuple(subdivisions), tuple(values), tuple(rules), span=self.span(tree),
         )
 

@@ -73,6 +73,7 @@ def explanation_json(node: Explanation) -> dict:
         "reference_rows": [{"table": t, "key": k, "source": s} for t, k, s in node.rows],
         "missing_facts": list(node.missing),
         "message": node.message,
+        "provisional": list(node.provisional),
         "because": [explanation_json(c) if isinstance(c, Explanation) else {"see": c} for c in node.children],
     }
 
@@ -110,7 +111,7 @@ def why_not(node: Explanation) -> list[str]:
     return list(dict.fromkeys(reasons))
 
 
-def decision_json(decision, explanation: Explanation | None) -> dict:
+def decision_json(decision, explanation: Explanation | None, ruleset=None) -> dict:
     outcome = decision.outcome
     kind = decision.value.type.kind
     document = {
@@ -127,6 +128,7 @@ def decision_json(decision, explanation: Explanation | None) -> dict:
         "facts": {path: json_value(value) for path, value in decision.facts.items()},
         "missing_facts": sorted(outcome.missing),
         "message": outcome.message,
+        "provisional": list(decision.provisional(ruleset)) if ruleset is not None else [],
     }
     if explanation is not None:
         document["explanation"] = explanation_json(explanation)
@@ -162,7 +164,7 @@ def result_json(result, explanations: dict | None = None) -> dict:
         "title": result.ruleset.title,
         "as_of": result.as_of.isoformat() if result.as_of else None,
         "date_convention": DATE_CONVENTION,
-        "decisions": [decision_json(d, (explanations or {}).get(d.target)) for d in result.decisions],
+        "decisions": [decision_json(d, (explanations or {}).get(d.target), result.ruleset) for d in result.decisions],
         "calendar": calendar(result),
         "summary": dict(sorted(counts.items())),
     }
@@ -213,7 +215,7 @@ def _holds_text(holds) -> str:
     return str(holds)
 
 
-def decision_line(decision) -> Text:
+def decision_line(decision, ruleset=None) -> Text:
     outcome = decision.outcome
     kind = decision.value.type.kind
     line = Text()
@@ -231,6 +233,8 @@ def decision_line(decision) -> Text:
         line.append(f" is in {outcome.status}", style="red")
         if outcome.message:
             line.append(f": {outcome.message}")
+    if ruleset is not None and decision.provisional(ruleset):
+        line.append("  (provisional)", style="magenta")
     return line
 
 
@@ -238,7 +242,7 @@ def print_result(console: Console, result, explanations: dict | None = None) -> 
     console.print(Text(f"{result.ruleset.title} — as of {result.as_of.isoformat() if result.as_of else 'unknown date'}",
                        style="bold"))
     for decision in result.decisions:
-        console.print(decision_line(decision))
+        console.print(decision_line(decision, result.ruleset))
         if explanations and decision.target in explanations:
             print_explanation(console, explanations[decision.target], header=False)
     entries = calendar(result)
@@ -257,6 +261,8 @@ def print_result(console: Console, result, explanations: dict | None = None) -> 
 
 
 def _explanation_tree(node: Explanation, tree: Tree) -> None:
+    for statement in node.provisional:
+        tree.add(Text(f"PROVISIONAL — {statement}", style="bold magenta"))
     if node.statute_text:
         tree.add(Text(f"“{node.statute_text}”", style="italic"))
     for note in node.notes:
