@@ -178,6 +178,21 @@ def notes(ruleset: str, fmt: str) -> None:
     sys.exit(EXIT_OK)
 
 
+@main.command(name="doc")
+@click.argument("ruleset", type=click.Path())
+@click.option("-o", "--output", type=click.Path(), default=None, help="write the page here instead of printing it")
+def doc(ruleset: str, output: str | None) -> None:
+    """Write the Markdown page of the Act RULESET encodes: decisions, facts, notes, how to run."""
+    loaded = _load_or_exit(ruleset)
+    page = api.document(loaded)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(page)
+    else:
+        click.echo(page, nl=False)
+    sys.exit(EXIT_OK)
+
+
 def run() -> None:
     """Console-script entry point: a bug never shows a traceback unless asked for."""
     try:

@@ -172,6 +172,13 @@ def notes(loaded: Loaded) -> list[dict]:
     return collect(loaded)
 
 
+def document(loaded: Loaded) -> str:
+    from interpreter.document import document as render
+
+    _require(loaded)
+    return render(loaded)
+
+
 def explain_all(result: EvaluationResult) -> dict[str, Explanation]:
     """The explanation of every decision in a result, by target."""
     return {d.target: explain_frame(result.ruleset, d.frame) for d in result.decisions}
