@@ -168,15 +168,8 @@ class _Checker:
     def check_cycles(self) -> None:
         graph: dict[str, list[tuple[str, object]]] = {}
         for value in self.ruleset.values.values():
-            edges = []
-            for rule in value.rules:
-                for expr in (rule.consequence, rule.condition):
-                    if expr is None:
-                        continue
-                    for node in model.walk(expr):
-                        if isinstance(node, model.ValueRef):
-                            edges.append((node.value_id, node.span))
-            graph[value.id] = edges
+            graph[value.id] = [(node.value_id, node.span) for node in model.rule_expressions(value)
+                               if isinstance(node, model.ValueRef)]
         state: dict[str, int] = {}
         stack: list[tuple[str, object]] = []
         reported: set[frozenset] = set()

@@ -25,19 +25,15 @@ def facts_read(ruleset: model.RuleSet, value: model.Value) -> list[str]:
         if current.id in seen:
             continue
         seen.add(current.id)
-        for rule in current.rules:
-            for expression in (rule.consequence, rule.condition):
-                if expression is None:
-                    continue
-                for node in model.walk(expression):
-                    if isinstance(node, model.FactRef):
-                        found.add(node.name)
-                    elif isinstance(node, model.FieldRef):
-                        found.add(f"{node.entity}.{node.field}")
-                    elif isinstance(node, model.AsOf):
-                        found.add("as_of")
-                    elif isinstance(node, model.ValueRef):
-                        stack.append(node.value_id)
+        for node in model.rule_expressions(current):
+            if isinstance(node, model.FactRef):
+                found.add(node.name)
+            elif isinstance(node, model.FieldRef):
+                found.add(f"{node.entity}.{node.field}")
+            elif isinstance(node, model.AsOf):
+                found.add("as_of")
+            elif isinstance(node, model.ValueRef):
+                stack.append(node.value_id)
     return sorted(found)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import attrs
 
 from interpreter import model
-from interpreter.trace import Frame, Reference
+from interpreter.trace import Frame, Reference, walk_frames
 from interpreter.values import DATE_CONVENTION, Unknown, format_value
 
 
@@ -172,17 +172,8 @@ def provisional_statements(ruleset: model.RuleSet, citation) -> tuple[str, ...]:
 
 
 def _uses_dates(frame: Frame) -> bool:
-    stack = [frame]
-    seen = set()
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if current.value.type.kind == "date" or any(kind == "date" for _, _, kind in current.facts):
-            return True
-        stack.extend(c.frame if isinstance(c, Reference) else c for c in current.children)
-    return False
+    return any(current.value.type.kind == "date" or any(kind == "date" for _, _, kind in current.facts)
+               for current in walk_frames(frame))
 
 
 def explain(ruleset: model.RuleSet, frame: Frame) -> Explanation:
@@ -192,29 +183,14 @@ def explain(ruleset: model.RuleSet, frame: Frame) -> Explanation:
 
 def basis(frame: Frame) -> tuple[str, ...]:
     """Every citation whose rule contributed to this value, transitively, sorted."""
-    citations: set[str] = set()
-    stack, seen = [frame], set()
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if current.outcome is not None:
-            citations.update(str(rule.citation) for rule in current.outcome.rules)
-        stack.extend(c.frame if isinstance(c, Reference) else c for c in current.children)
-    return tuple(sorted(citations))
+    return tuple(sorted({str(rule.citation) for current in walk_frames(frame) if current.outcome is not None
+                         for rule in current.outcome.rules}))
 
 
 def facts_used(frame: Frame) -> dict[str, object]:
     """Every fact read while computing this value, transitively."""
     used: dict[str, object] = {}
-    stack, seen = [frame], set()
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
+    for current in walk_frames(frame):
         for path, value, _ in current.facts:
             used.setdefault(path, value)
-        stack.extend(c.frame if isinstance(c, Reference) else c for c in current.children)
     return dict(sorted(used.items()))

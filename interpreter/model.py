@@ -299,6 +299,14 @@ class Invalid:
     span: Span | None = span_field()
 
 
+def rule_expressions(value: "Value"):
+    """Every expression node in every rule of a value (consequences and conditions)."""
+    for rule in value.rules:
+        for expression in (rule.consequence, rule.condition):
+            if expression is not None:
+                yield from walk(expression)
+
+
 def children(node) -> tuple:
     """Direct sub-expressions, for generic walks (dependencies, typing, tracing)."""
     if isinstance(node, (Const, AsOf, FactRef, Var, CollectionRef, TableRows, Invalid)):

@@ -42,6 +42,18 @@ class Reference:
     frame: Frame
 
 
+def walk_frames(frame: Frame):
+    """This frame and every frame below it, each once (references followed)."""
+    stack, seen = [frame], set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        stack.extend(c.frame if isinstance(c, Reference) else c for c in current.children)
+
+
 def target_name(value, record) -> str:
     if record is None:
         return value.name
