@@ -127,7 +127,7 @@ def explain(ruleset: str, facts: str, target: str, as_of, fmt: str) -> None:
     except UserError as error:
         _fail_input(loaded, error, fmt)
     if fmt == "json":
-        click.echo(report.dumps(report.decision_json(decision, explanation, result.ruleset)), nl=False)
+        click.echo(report.dumps(report.explain_json(result, decision, explanation)), nl=False)
     else:
         report.print_explanation(_out(), explanation)
     sys.exit(EXIT_DECISION if decision.outcome.status in ("conflict", "error") else EXIT_OK)
@@ -199,12 +199,22 @@ def run() -> None:
         main(standalone_mode=True)
     except SystemExit:
         raise
+    except BrokenPipeError:
+        # `rules explain ... | head` closed the pipe early: not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_OK)
     except Exception as exc:  # noqa: BLE001 - the last line of defence for users
         if os.environ.get("RULES_DEBUG"):
             raise
         _err().print(f"internal error: {type(exc).__name__}: {exc}\n"
                      "This is a bug in `rules`, not in your input. Set RULES_DEBUG=1 to see the traceback.")
         sys.exit(EXIT_INTERNAL)
+
+
+from cli import batch_command  # noqa: E402  (rules batch)
+main.add_command(batch_command.batch)
+from cli import diff_command  # noqa: E402  (rules diff)
+main.add_command(diff_command.diff)
 
 
 if __name__ == "__main__":

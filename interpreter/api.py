@@ -16,7 +16,7 @@ from interpreter.diagnostics import Diagnostic, UserError, did_you_mean, error
 from interpreter.evaluate import Evaluator, Outcome
 from interpreter.explain import Explanation, basis, explain as explain_frame, facts_used, provisional_statements
 from interpreter.facts import FactBase, bind_facts, load_facts
-from interpreter.pipeline import Loaded, load
+from interpreter.pipeline import Loaded, ensure_recursion_limit, load
 from interpreter.trace import Frame, Tracer, target_name
 
 
@@ -93,6 +93,7 @@ def evaluate_data(loaded: Loaded, data, as_of: dt.date | None = None, label: str
 
 
 def _evaluate(loaded: Loaded, facts: FactBase, as_of) -> EvaluationResult:
+    ensure_recursion_limit()
     ruleset = loaded.ruleset
     effective = as_of or facts.as_of
     tracer = Tracer()

@@ -203,6 +203,30 @@ class _Checker:
         self.report("E320", f"dependency cycle: {path}", cycle[0][1], related=related[1:],
                     suggestions=("a value cannot depend on itself; break the loop with a fact or a separate value",))
 
+    def check_dependency_depth(self) -> None:
+        """Evaluation recurses once per value in a chain; keep chains within a safe bound."""
+        depth: dict[str, int] = {}
+        reads = {vid: {n.value_id for n in model.rule_expressions(v) if isinstance(n, model.ValueRef)}
+                 for vid, v in self.ruleset.values.items()}
+        for start in reads:
+            stack = [(start, False)]
+            while stack:  # iterative post-order: the graph is acyclic here
+                vid, expanded = stack.pop()
+                if vid in depth:
+                    continue
+                if expanded:
+                    depth[vid] = 1 + max((depth[r] for r in reads[vid]), default=0)
+                    continue
+                stack.append((vid, True))
+                stack.extend((r, False) for r in reads[vid] if r not in depth)
+        for vid, d in depth.items():
+            if d > MAX_DEPENDENCY_DEPTH:
+                value = self.ruleset.values[vid]
+                self.report("E321", f"`{vid}` sits on a chain of {d} values that depend on each other; "
+                                    f"the limit is {MAX_DEPENDENCY_DEPTH}", value.span,
+                            suggestions=("compute the chain with an aggregate (sum, count, min, max) over a collection",))
+                return
+
     def check_exception_cycles(self) -> None:
         rules = self.ruleset.rules
         for label, rule in rules.items():
@@ -218,10 +242,15 @@ class _Checker:
                 current = rules[current].exception_to
 
 
+MAX_DEPENDENCY_DEPTH = 400
+
+
 def check(ruleset: model.RuleSet) -> list[Diagnostic]:
     """Stage 3: static checks over a resolved rule set."""
     checker = _Checker(ruleset)
     checker.check_rules()
     checker.check_cycles()
+    if not checker.diagnostics:
+        checker.check_dependency_depth()
     checker.check_exception_cycles()
     return checker.diagnostics

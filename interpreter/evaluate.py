@@ -103,6 +103,8 @@ class Evaluator:
             outcome = self._compute(value, record)
         except (_DependencyFailed, EvaluationError) as failure:
             outcome = failure_outcome(failure)
+        except RecursionError:
+            outcome = Outcome("error", message="evaluation nested too deeply for this machine")
         self._memo[key] = outcome
         if self.tracer:
             self.tracer.exit(outcome)

@@ -23,7 +23,7 @@ from interpreter.citation import Citation
 from interpreter.diagnostics import Diagnostic, error
 from interpreter.source import Span
 
-MAX_EXPRESSION_DEPTH = 100
+MAX_EXPRESSION_DEPTH = 500
 
 
 class _RuleIndenter(Indenter):
@@ -198,6 +198,10 @@ def unquote(token: str) -> str:
         return re.sub(r"\s+", " ", body).strip()
     body = token[1:-1]
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+
+
+class _TooDeep(Exception):
+    """Unwinds a too-deep expression to its top, where it is reported once."""
 
 
 class _Builder:
@@ -431,13 +435,21 @@ class _Builder:
     # ---- expressions
 
     def expression(self, tree, depth: int = 0):
+        if depth == 0:
+            try:
+                return self._expression(tree, 0)
+            except _TooDeep:
+                self.diagnostics.append(
+                    error("E104", f"expression nested deeper than {MAX_EXPRESSION_DEPTH} levels", self.span(tree),
+                          suggestions=("split it into named values",))
+                )
+                return ast.Literal("boolean", False, span=self.span(tree))
+        return self._expression(tree, depth)
+
+    def _expression(self, tree, depth: int):
         if depth > MAX_EXPRESSION_DEPTH:
-            self.diagnostics.append(
-                error("E104", f"expression nested deeper than {MAX_EXPRESSION_DEPTH} levels", self.span(tree),
-                      suggestions=("split it into named values",))
-            )
-            return ast.Literal("boolean", False, span=self.span(tree))
-        build = functools.partial(self.expression, depth=depth + 1)
+            raise _TooDeep()
+        build = functools.partial(self._expression, depth=depth + 1)
         span = self.span(tree)
         if isinstance(tree, Token):
             if tree.type == "NAME":

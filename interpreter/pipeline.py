@@ -8,6 +8,7 @@ reported an error, so one mistake is reported once, where it arises.
 from __future__ import annotations
 
 import os
+import sys
 
 import attrs
 
@@ -20,6 +21,14 @@ from interpreter.source import SourceRegistry
 from interpreter.tables import load_tables
 
 RULE_SUFFIX = ".rules"
+# Expressions may nest MAX_EXPRESSION_DEPTH deep and values chain MAX_DEPENDENCY_DEPTH deep;
+# every stage walks them recursively, a few Python frames per level.
+RECURSION_LIMIT = 20_000
+
+
+def ensure_recursion_limit() -> None:
+    if sys.getrecursionlimit() < RECURSION_LIMIT:
+        sys.setrecursionlimit(RECURSION_LIMIT)
 
 
 @attrs.frozen
@@ -48,6 +57,7 @@ def rule_files(root: str) -> list[str]:
 
 
 def load(root: str) -> Loaded:
+    ensure_recursion_limit()
     sources = SourceRegistry()
     diagnostics: list[Diagnostic] = []
     stages: list[str] = []

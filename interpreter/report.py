@@ -21,7 +21,7 @@ from interpreter.explain import Condition, Explanation
 from interpreter.facts import Record
 from interpreter.source import SourceRegistry
 from interpreter.tables import Row
-from interpreter.values import DATE_CONVENTION, Unknown, format_value, normalize
+from interpreter.values import DATE_CONVENTION, Unknown, format_value, money_text, plain
 
 OUTPUT_VERSION = 1
 
@@ -36,9 +36,7 @@ def json_value(value, kind: str | None = None):
     if isinstance(value, int):
         return value
     if isinstance(value, Decimal):
-        if kind == "money":
-            return str(value)
-        return str(normalize(value))
+        return money_text(value) if kind == "money" else plain(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Duration):
@@ -103,9 +101,10 @@ def why_not(node: Explanation) -> list[str]:
                 reasons.append(f"{where} not met: {condition.text}")
         if not failing and not deeper:
             for rule in current.not_applied:
+                verdict = "may apply" if rule.status == "unknown" else "did not apply"
                 for condition in rule.failed:
                     reasons.append(f"{rule.citation} (`{rule.label}`) "
-                                   f"did not apply: {condition.text} is {_holds_text(condition.holds)}")
+                                   f"{verdict}: {condition.text} is {_holds_text(condition.holds)}")
 
     walk(node, set())
     return list(dict.fromkeys(reasons))
@@ -152,6 +151,17 @@ def calendar(result) -> list[dict]:
         else:
             entries.append({**base, "due": None, "status": outcome.status, "missing_facts": sorted(outcome.missing)})
     return sorted(entries, key=lambda e: (e["due"] is None, e["due"] or "", e["target"]))
+
+
+def explain_json(result, decision, explanation: Explanation) -> dict:
+    """`rules explain --format json`: one decision, with the same envelope as `eval`."""
+    return {
+        "output_version": OUTPUT_VERSION,
+        "act": result.ruleset.act,
+        "as_of": result.as_of.isoformat() if result.as_of else None,
+        "date_convention": DATE_CONVENTION,
+        **decision_json(decision, explanation, result.ruleset),
+    }
 
 
 def result_json(result, explanations: dict | None = None) -> dict:

@@ -4,7 +4,8 @@ input: `RULESET/tests/*.yaml`, each holding one scenario or a list under
 `scenarios:`; a scenario names its facts (inline `facts:` or `facts_file:`), an
 optional `as_of`, and `expect:` target -> value, or target -> {value, status,
 citations, missing}. output: a `ScenarioResult` per scenario. Expected values are
-read with the target's declared type, so `"25%"` and `0.25`-as-rate compare exactly.
+read with the target's declared type, exactly as fact files are: a rate is written
+`"25%"`, money `"$1,250.00"` or `1250.00`, a set as a list.
 """
 from __future__ import annotations
 
@@ -76,8 +77,12 @@ def _run_one(loaded: Loaded, shown: str, path: str, index: int, scenario) -> Sce
         facts = dict(facts or {})
         facts.update(scenario.get("facts") or {})
     as_of = scenario.get("as_of")
-    if isinstance(as_of, str):
-        as_of = dt.date.fromisoformat(as_of)
+    if as_of is not None and not isinstance(as_of, dt.date):
+        try:
+            as_of = dt.date.fromisoformat(str(as_of))
+        except ValueError:
+            return ScenarioResult(shown, name, 0, (), (error("E602", f"`as_of` must be a date written YYYY-MM-DD, not {as_of!r}",
+                                                             fact_path=f"{name}.as_of"),))
     try:
         result = evaluate_data(loaded, facts or {}, as_of=as_of, label=shown)
     except UserError as exc:

@@ -51,28 +51,28 @@ class TableData:
             key = _normalise_prefix(row.key) if self.table.prefix_match else row.key
             self.by_key.setdefault(key, []).append(row)
 
-    def candidates(self, key: str) -> list[Row]:
+    def candidates(self, key: str) -> list[list[Row]]:
+        """Row groups whose key matches: the exact key, or every matching prefix, longest first."""
         if not self.table.prefix_match:
-            return self.by_key.get(key, [])
+            return [self.by_key[key]] if key in self.by_key else []
         wanted = _normalise_prefix(key)
-        best: list[Row] = []
-        best_length = -1
-        for prefix, rows in self.by_key.items():
-            if wanted.startswith(prefix) and len(prefix) > best_length:
-                best, best_length = rows, len(prefix)
-        return best
+        matching = [prefix for prefix in self.by_key if wanted.startswith(prefix)]
+        return [self.by_key[prefix] for prefix in sorted(matching, key=len, reverse=True)]
 
     def find(self, key: str, as_of: dt.date | None) -> Row | None:
-        """The row for `key` in force on `as_of` (the latest that started by then)."""
-        rows = self.candidates(key)
-        if self.table.dated_from is None:
-            return rows[0] if rows else None
-        live = [r for r in rows if r.dated_from is not None and r.dated_from <= as_of
-                and (r.dated_until is None or as_of < r.dated_until)]
-        return max(live, key=lambda r: r.dated_from) if live else None
+        """The row for `key` in force on `as_of`: the most specific key with a row in force,
+        and among its rows the latest that started by then."""
+        for rows in self.candidates(key):
+            if self.table.dated_from is None:
+                return rows[0]
+            live = [r for r in rows if r.dated_from is not None and r.dated_from <= as_of
+                    and (r.dated_until is None or as_of < r.dated_until)]
+            if live:
+                return max(live, key=lambda r: r.dated_from)
+        return None
 
 
-def load_table(table: model.Table) -> tuple[TableData, list[Diagnostic]]:
+def load_table(table: model.Table, enums: dict | None = None) -> tuple[TableData, list[Diagnostic]]:
     diagnostics: list[Diagnostic] = []
     if not os.path.isfile(table.path):
         diagnostics.append(error("E260", f"table `{table.name}`: no file at {table.path}", table.span))
@@ -93,7 +93,7 @@ def load_table(table: model.Table) -> tuple[TableData, list[Diagnostic]]:
                 if text == "":
                     data[column.name] = None
                     continue
-                value, problem = convert_scalar(text, column.type, enums=None)
+                value, problem = convert_scalar(text, column.type, enums)
                 if problem:
                     diagnostics.append(error("E262", f"{column.name}: {problem}", Span.point(table.path, number),
                                              fact_path=f"{table.name}[{number - 2}].{column.name}"))
@@ -120,7 +120,7 @@ def load_tables(ruleset: model.RuleSet) -> tuple[dict[str, TableData], list[Diag
     """Stage: resolved tables -> loaded rows."""
     loaded, diagnostics = {}, []
     for name, table in ruleset.tables.items():
-        data, problems = load_table(table)
+        data, problems = load_table(table, ruleset.enums)
         loaded[name] = data
         diagnostics.extend(problems)
     return loaded, diagnostics

@@ -55,7 +55,10 @@ class EvaluationError(Exception):
 def add_duration(date: dt.date, duration: Duration, sign: int = 1) -> dt.date:
     amount = duration.amount * sign
     if duration.unit == "days":
-        return date + dt.timedelta(days=amount)
+        try:
+            return date + dt.timedelta(days=amount)
+        except OverflowError:
+            raise EvaluationError(f"{date.isoformat()} {'+' if sign > 0 else '-'} {duration} is outside the calendar") from None
     months = amount if duration.unit == "months" else amount * 12
     total = date.year * 12 + (date.month - 1) + months
     year, month = divmod(total, 12)
@@ -152,11 +155,16 @@ def format_value(value, kind: str | None = None) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if kind == "money" and isinstance(value, (Decimal, int)):
-        return f"${Decimal(value):,.2f}" if Decimal(value) == Decimal(value).quantize(Decimal('0.01')) else f"${Decimal(value):,}"
+        text = money_text(Decimal(value))
+        sign = "-" if text.startswith("-") else ""
+        whole, _, fraction = text.lstrip("-").partition(".")
+        return f"{sign}${int(whole):,}.{fraction}"
     if kind == "rate" and isinstance(value, (Decimal, int)):
-        return f"{normalize(Decimal(value) * 100)}%"
+        return f"{plain(EXACT.multiply(Decimal(value), Decimal(100)))}%"
     if isinstance(value, Decimal):
-        return str(normalize(value))
+        return plain(value)
+    if hasattr(value, "entity") and hasattr(value, "path"):  # an entity record
+        return value.key if value.key is not None else value.path
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, (frozenset, set)):
@@ -165,7 +173,19 @@ def format_value(value, kind: str | None = None) -> str:
 
 
 def normalize(value: Decimal) -> Decimal:
-    """Drop trailing zeros without switching to exponent notation."""
+    """Drop trailing zeros (2.500 -> 2.5, 2000.00 -> 2000)."""
     if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
+        return value.quantize(Decimal(1), context=EXACT)
     return value.normalize(EXACT)
+
+
+def plain(value: Decimal) -> str:
+    """Exact decimal text, never in exponent notation."""
+    return format(normalize(value), "f")
+
+
+def money_text(value: Decimal) -> str:
+    """Exact amount with at least two decimal places: 1150 -> 1150.00, 156.25000 -> 156.25."""
+    text = plain(value)
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"
