@@ -23,6 +23,7 @@ from interpreter import types as T
 from interpreter.ast import Duration
 from interpreter.diagnostics import Diagnostic, did_you_mean, error
 from interpreter.source import Span
+from interpreter.values import EXACT
 
 MAX_DEPTH = 64
 MAX_BYTES = 256 * 1024 * 1024
@@ -205,7 +206,7 @@ def convert_scalar(raw, kind: T.Type, enums: dict | None):
         if isinstance(raw, str):
             match = _PERCENT.match(raw)
             if match:
-                return Decimal(match.group(1)) / 100, None
+                return EXACT.divide(Decimal(match.group(1)), Decimal(100)), None
         return None, f"expected a percentage such as \"25%\", got {raw!r}"
     if name == "date":
         if isinstance(raw, dt.datetime):

@@ -514,7 +514,7 @@ class _Builder:
                 return ast.Literal("decimal", Decimal(token), span=span)
             return ast.Literal("integer", int(token), span=span)
         if kind == "percent_lit":
-            return ast.Literal("rate", Decimal(token[:-1]) / 100, span=span)
+            return ast.Literal("rate", Decimal(token[:-1]).scaleb(-2), span=span)
         if kind == "money_lit":
             return ast.Literal("money", Decimal(token[1:].replace(",", "")), span=span)
         if kind == "date_lit":

@@ -145,6 +145,8 @@ def calendar(result) -> list[dict]:
         base = {"target": decision.target, "obligation": decision.value.description or decision.value.name,
                 "citations": list(decision.citations) or [str(decision.value.citation)]}
         outcome = decision.outcome
+        if outcome.status == "not_applicable":
+            continue  # no rule applies: no obligation
         if outcome.decided:
             dates = outcome.value if isinstance(outcome.value, frozenset) else {outcome.value}
             entries.extend({**base, "due": day.isoformat(), "status": "decided"} for day in dates)

@@ -15,7 +15,7 @@ import attrs
 
 from interpreter import ast, model
 from interpreter.citation import LABEL_STYLES, LEVELS, label_fits_level
-from interpreter.diagnostics import Diagnostic, Related, did_you_mean, error
+from interpreter.diagnostics import Diagnostic, Related, did_you_mean, error, warning
 from interpreter.source import SourceRegistry
 from interpreter import types as T
 
@@ -447,9 +447,16 @@ class _Resolver:
         if owner is not None:
             field = owner.field(name)
             subject = ctx.locals[owner.variable]
+            entry = self.value_decls.get(f"{owner.name}.{name}")
+            if (field is not None or entry is not None) and (name in self.value_decls or name in self.facts):
+                shadowed = (f"the value declared at {self.value_decls[name][0].citation}" if name in self.value_decls
+                            else "the fact of the same name")
+                self.diagnostics.append(warning(
+                    "W230", f"`{name}` here means {owner.name}'s own {'fact' if field is not None else 'value'}, "
+                            f"not {shadowed}", span,
+                    suggestions=(f"write `{owner.variable}.{name}` to say so, or rename one of them",)))
             if field is not None:
                 return model.FieldRef(subject, owner.name, name, field.type, span=span)
-            entry = self.value_decls.get(f"{owner.name}.{name}")
             if entry is not None:
                 self.visible(entry[0], ctx.file, name, span)
                 return model.ValueRef(f"{owner.name}.{name}", subject, self.type(entry[0].type), span=span)
