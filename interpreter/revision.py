@@ -77,7 +77,13 @@ def materialise(side: SideSpec, into: str) -> str:
                             "(the path is relative to the top of the repository; start it with ./ for the current directory)")
     if kind.stdout.decode().strip() != "tree":
         raise RevisionError(f"`{side.spec}` is a file in `{side.revision}`; name the rule-set directory")
-    archive = _git(["archive", "--format=tar", treeish], cwd)
+    tree = _git(["rev-parse", "--verify", "--quiet", treeish], cwd)
+    if tree.returncode != 0:
+        raise RevisionError(f"`{side.spec}`: git could not read the tree {treeish}")
+    # Archive the tree by its id from the top of the repository: git refuses to archive
+    # from an untracked directory, and `./` paths were resolved against the cwd above.
+    toplevel = top.stdout.decode("utf-8", "replace").strip()
+    archive = _git(["archive", "--format=tar", tree.stdout.decode().strip()], toplevel)
     if archive.returncode != 0:
         raise RevisionError(f"git archive {treeish} failed: {_first_line(archive.stderr)}")
     target = os.path.join(into, "ruleset")

@@ -49,6 +49,8 @@ class Side:
         or `HEAD~1:rules/ramsa/s4_alliance.rules` for a git side."""
         if file is None:
             return None
+        if os.path.isfile(self.root):  # a rule set of one file
+            return self.spec if os.path.abspath(file) == os.path.abspath(self.root) else file
         relative = os.path.relpath(os.path.abspath(file), os.path.abspath(self.root))
         if relative.startswith(".."):
             return file
@@ -373,10 +375,6 @@ def _match_provisions(old: _Index, new: _Index):
 # ---------------------------------------------------------------- the diff
 
 
-def _text_pairs(o, n, key):
-    return getattr(o, key) if o else None, getattr(n, key) if n else None
-
-
 def _rule_changes(old: _Index, new: _Index, citation_map: dict) -> list[RuleChange]:
     old_rules, new_rules = old.side.ruleset.rules, new.side.ruleset.rules
     changes = []
@@ -472,6 +470,10 @@ def diff_structure(old_side: Side, new_side: Side) -> Structure:
     citation_map = dict(pairs)
     rule_changes = _rule_changes(old, new, citation_map)
     value_changes = _value_changes(old, new, citation_map)
+    # A value that moved takes the rule written with it along: report the move once.
+    moved_values = {(v.id, v.old_citation, v.new_citation) for v in value_changes if v.change == "moved"}
+    rule_changes = [r for r in rule_changes
+                    if not (r.change == "moved" and (r.target, r.old_citation, r.new_citation) in moved_values)]
 
     by_provision: dict[Citation, dict[str, list]] = {}
 
@@ -508,7 +510,7 @@ def diff_structure(old_side: Side, new_side: Side) -> Structure:
             continue
         if o in implied and not aspects:
             continue
-        along = tuple(str(moves[c]) for c in sorted(implied, key=citation_key) if _parent(c) == o and c in moves)
+        along = tuple(str(moves[c]) for c in sorted(implied, key=citation_key) if c != o and o.contains(c))
         entries.append(_provision_change("renumbered" if o != n else "changed", po, pn, aspects, values, rules,
                                          along, None, old_side, new_side, n))
     for o in sorted(set(old.provisions) - set(pairs), key=citation_key):
@@ -575,19 +577,22 @@ def _declaration_changes(old_side: Side, new_side: Side) -> list[DeclarationChan
         for name in sorted(set(old_map) | set(new_map)):
             o, n = old_map.get(name), new_map.get(name)
             if o is None:
-                changes.append(DeclarationChange(category, name, "added", describe(n), new_side.location(n.span)))
+                changes.append(DeclarationChange(category, name, "added", describe(n, new_side), new_side.location(n.span)))
             elif n is None:
-                changes.append(DeclarationChange(category, name, "removed", describe(o), old_side.location(o.span)))
+                changes.append(DeclarationChange(category, name, "removed", describe(o, old_side), old_side.location(o.span)))
             else:
                 details = _declaration_details(category, o, n, old_side, new_side)
                 if details:
                     changes.append(DeclarationChange(category, name, "changed", tuple(details), new_side.location(n.span)))
 
-    added_removed("enum", old.enums, new.enums, lambda e: (f"variants: {', '.join(e.variants)}",))
+    added_removed("enum", old.enums, new.enums, lambda e, side: (f"variants: {', '.join(e.variants)}",))
     added_removed("entity", old.entities, new.entities,
-                  lambda e: (f"{e.collection} keyed by {e.key}; fields: {', '.join(f.name for f in e.fields)}",))
-    added_removed("fact", old.facts, new.facts, lambda f: (f"{f.name}: {f.type}" + (f" “{f.description}”" if f.description else ""),))
-    added_removed("table", old.tables, new.tables, lambda t: (f"from {_table_file(t, old_side if t in old.tables.values() else new_side)}",))
+                  lambda e, side: (f"{e.collection} keyed by {e.key}; fields: {', '.join(f.name for f in e.fields)}",))
+    added_removed("fact", old.facts, new.facts,
+                  lambda f, side: (f"{f.name}: {f.type}" + (f" “{f.description}”" if f.description else ""),))
+    added_removed("table", old.tables, new.tables,
+                  lambda t, side: (f"from {_table_file(t, side)}, keyed by {t.key}"
+                                   + (f", source column {t.source_column}" if t.source_column else ""),))
     return changes
 
 
@@ -684,7 +689,9 @@ def _row_changes(old_side: Side, new_side: Side) -> list[RowChange]:
                     continue
                 change = "changed"
             else:
-                columns = ()
+                row = rn if ro is None else ro
+                shown = tuple((column, _shown(row.data.get(column), kinds.get(column))) for column in data_columns)
+                columns = tuple((c, None, v) if ro is None else (c, v, None) for c, v in shown)
                 change = "added" if ro is None else "removed"
             changes.append(RowChange(name, file, identity[0], identity[1], change, columns,
                                      ro.source if ro else None, rn.source if rn else None,
