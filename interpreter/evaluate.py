@@ -237,14 +237,14 @@ class Evaluator:
         return tuple(self.tables[node.table].rows)
 
     def _table_row(self, table_name, key_node, as_of_node, env):
-        key = self.eval(key_node, env)
-        when = self.eval(as_of_node, env) if as_of_node is not None else self._AsOf(None, env)
-        missing = unknown_of(key, when)
         table = self.tables[table_name]
+        key = self.eval(key_node, env)
+        when = None
+        if table.table.dated_from is not None:  # an undated table never needs a date
+            when = self.eval(as_of_node, env) if as_of_node is not None else self._AsOf(None, env)
+        missing = unknown_of(key, when)
         if missing is not None:
             return missing
-        if table.table.dated_from is None:
-            when = None
         row = table.find(str(key), when)
         if row is not None and self.tracer:
             self.tracer.row(row)

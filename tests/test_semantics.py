@@ -147,3 +147,20 @@ def test_money_is_exact_and_rounded_only_where_the_rule_says(tmp_path):
     outcomes = decide(ruleset(tmp_path, MONEY), {"value": "$12,345.67", "rate": "25%"})
     assert str(outcomes["duty"].value) == "3086.42"  # 3086.4175 rounded half up
     assert str(outcomes["thirds"].value).startswith("4115.223333333333")
+
+
+def test_an_undated_table_needs_no_evaluation_date(tmp_path):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "groups.csv").write_text("iso3,group\nAUS,high\n", encoding="utf-8")
+    loaded = ruleset(tmp_path, """
+    act DEMO "Demonstration Act"
+    fact country: text "country"
+    table groups "income groups" from "groups.csv" key iso3:
+      iso3: text
+      group: text
+    section 1:
+      subsection (a):
+        decision high_income: boolean "high income" = groups[country].group = "high"
+    """)
+    outcomes = decide(loaded, {"country": "AUS"})  # no as_of anywhere
+    assert outcomes["high_income"].value is True
