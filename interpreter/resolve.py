@@ -18,6 +18,7 @@ from interpreter.citation import LABEL_STYLES, LEVELS, label_fits_level
 from interpreter.diagnostics import Diagnostic, Related, did_you_mean, error, warning
 from interpreter.source import SourceRegistry
 from interpreter import types as T
+from interpreter.infer import Declarations, infer
 
 
 @attrs.frozen
@@ -53,6 +54,8 @@ class _Resolver:
         self.collect_declarations()
         provisions = self.collect_provisions()
         self.check_imports()
+        self.value_types = {vid: self.type(decl.type) for vid, (decl, _) in self.value_decls.items()}
+        self.declarations = Declarations(self.entities, self.tables, self.value_types)
         values = self.build_values()
         rules = {rule.label: rule for value in values.values() for rule in value.rules}
         return model.RuleSet(
@@ -341,7 +344,7 @@ class _Resolver:
                 self.report("E218", f"`{value_id}` is declared but no rule gives it a value", decl.span,
                             suggestions=(f"add `= expression` under it, or `rule LABEL: {value_id}` where the law defines it",))
             values[value_id] = model.Value(
-                value_id, decl.target.owner, decl.target.name, decl.kind, self.type(decl.type), decl.description,
+                value_id, decl.target.owner, decl.target.name, decl.kind, self.value_types[value_id], decl.description,
                 decl.citation, file, tuple(rules_by_value[value_id]), span=decl.span,
             )
         return values
@@ -423,19 +426,12 @@ class _Resolver:
         raise AssertionError(f"unknown AST node {node!r}")
 
     def element_type(self, collection) -> T.Type | None:
-        from interpreter.infer import infer
-
-        kind = infer(collection, self.lookup_types())
+        kind = infer(collection, self.declarations)
         if kind.kind == "set":
             return kind.element
         if kind == T.ANY:
             return T.ANY
         return None
-
-    def lookup_types(self):
-        from interpreter.infer import Declarations
-
-        return Declarations(self.entities, self.tables, {vid: self.type(d.type) for vid, (d, _) in self.value_decls.items()})
 
     def name(self, node: ast.Name, ctx: _Context):
         name, span = node.name, node.span
@@ -459,11 +455,11 @@ class _Resolver:
                 return model.FieldRef(subject, owner.name, name, field.type, span=span)
             if entry is not None:
                 self.visible(entry[0], ctx.file, name, span)
-                return model.ValueRef(f"{owner.name}.{name}", subject, self.type(entry[0].type), span=span)
+                return model.ValueRef(f"{owner.name}.{name}", subject, self.value_types[f"{owner.name}.{name}"], span=span)
         entry = self.value_decls.get(name)
         if entry is not None:
             self.visible(entry[0], ctx.file, name, span)
-            return model.ValueRef(name, None, self.type(entry[0].type), span=span)
+            return model.ValueRef(name, None, self.value_types[name], span=span)
         if name in self.facts:
             return model.FactRef(name, self.facts[name].type, span=span)
         entity = next((e for e in self.entities.values() if e.collection == name), None)
@@ -504,9 +500,7 @@ class _Resolver:
         subject = self.expr(node.subject, ctx)
         if isinstance(subject, model.Invalid):
             return subject
-        from interpreter.infer import infer
-
-        subject_type = infer(subject, self.lookup_types())
+        subject_type = infer(subject, self.declarations)
         if subject_type.kind == "entity":
             entity = self.entities[subject_type.name]
             field = entity.field(node.field)
@@ -516,7 +510,7 @@ class _Resolver:
             entry = self.value_decls.get(value_id)
             if entry is not None:
                 self.visible(entry[0], ctx.file, node.field, span)
-                return model.ValueRef(value_id, subject, self.type(entry[0].type), span=span)
+                return model.ValueRef(value_id, subject, self.value_types[value_id], span=span)
             options = [f.name for f in entity.fields] + [d.target.name for d, _ in self.value_decls.values() if d.target.owner == entity.name]
             self.report("E230", f"{entity.name} has no fact or value `{node.field}`", span,
                         suggestions=did_you_mean(node.field, options))
