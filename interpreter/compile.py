@@ -94,11 +94,8 @@ class Program:
             if value_id in seen:
                 continue
             seen.add(value_id)
-            for rule in self.ruleset.values[value_id].rules:
-                for expr in (rule.consequence, rule.condition):
-                    if expr is None:
-                        continue
-                    stack.extend(node.value_id for node in model.walk(expr) if isinstance(node, model.ValueRef))
+            stack.extend(node.value_id for node in model.rule_expressions(self.ruleset.values[value_id])
+                         if isinstance(node, model.ValueRef))
         return [v for v in self.ruleset.values.values() if v.id in seen]
 
     def _check_record_local(self) -> None:
@@ -263,11 +260,11 @@ class Program:
 
         def table_row(env, ctx):
             key = key_of(env, ctx)
-            when = when_of(env, ctx) if when_of is not None else ctx.as_of_value
+            when = None
+            if dated:  # an undated table never needs a date
+                when = when_of(env, ctx) if when_of is not None else ctx.as_of_value
             if key.__class__ is Unknown or when.__class__ is Unknown:
                 return unknown_of(key, when)
-            if not dated:
-                when = None
             wanted = (key, when)
             try:
                 return cache[wanted]
@@ -562,6 +559,8 @@ class Session:
             return self._values[value_id](record, self)
         except (_DependencyFailed, EvaluationError) as failure:
             return failure_outcome(failure)
+        except RecursionError:  # as `Evaluator.outcome`
+            return Outcome("error", message="evaluation nested too deeply for this machine")
 
     def decide(self, record: Record) -> list[Outcome]:
         """The outcome of every decision of the entity for one record, in rule-set order."""
