@@ -22,14 +22,13 @@ Guarantees:
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from interpreter import model
 from interpreter.ast import Duration
 from interpreter.diagnostics import UserError, error
 from interpreter.evaluate import (
     Evaluator, Outcome, _Applies, _compare, _Conflict, _DependencyFailed, _arithmetic, _kleene, _NotApplies,
-    _ordered, _zero_like, call_builtin, combine_rule, failure_outcome, outcome_of,
+    _ordered, call_builtin, combine_rule, failure_outcome, fold_aggregate, outcome_of,
 )
 from interpreter.facts import FactBase, Record
 from interpreter.values import EvaluationError, Unknown, compare_durations, unknown_of
@@ -419,7 +418,7 @@ class Program:
         collection_of = self.expr(node.collection)
         where_of = self.expr(node.where) if node.where is not None else None
         value_of = self.expr(node.value) if node.value is not None else None
-        kind, name = node.kind, node.variable.name
+        name = node.variable.name
 
         def aggregate(env, ctx):
             collection = collection_of(env, ctx)
@@ -436,7 +435,7 @@ class Program:
                     if not keep:
                         continue
                 selected.append(value_of(inner, ctx) if value_of is not None else element)
-            return _aggregate(node, kind, selected, missing)
+            return fold_aggregate(node, selected, missing)
         return aggregate
 
     def _SetLiteral(self, node):
@@ -488,34 +487,6 @@ def _value_of(value: model.Value, record, outcome: Outcome):
         return Unknown(outcome.missing)
     target = f"{record.label}.{value.name}" if record is not None else value.name
     raise _DependencyFailed(target, outcome)
-
-
-def _aggregate(node, kind: str, selected: list, missing: frozenset):
-    """The tail of `Evaluator._Aggregate`, on the selected elements."""
-    missing |= frozenset().union(*(v.missing for v in selected if isinstance(v, Unknown)))
-    if missing:
-        return Unknown(missing)
-    if kind == "count":
-        return len(selected)
-    if kind == "set":
-        return frozenset(selected)
-    if kind == "sum":
-        if not selected:
-            return Decimal(0) if node.value is None else _zero_like(node)
-        total = selected[0]
-        for item in selected[1:]:
-            total = _arithmetic("+", total, item)
-        return total
-    if not selected:
-        raise EvaluationError(f"{kind} of an empty selection")
-    if all(isinstance(v, Duration) for v in selected):
-        best = selected[0]
-        for item in selected[1:]:
-            comparison = compare_durations(item, best)
-            if (comparison < 0) if kind == "min" else (comparison > 0):
-                best = item
-        return best
-    return min(selected) if kind == "min" else max(selected)
 
 
 class Session:

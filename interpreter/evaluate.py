@@ -348,30 +348,7 @@ class Evaluator:
                 if not keep:
                     continue
             selected.append(self.eval(node.value, inner) if node.value is not None else element)
-        missing |= frozenset().union(*(v.missing for v in selected if isinstance(v, Unknown)))
-        if missing:
-            return Unknown(missing)
-        if node.kind == "count":
-            return len(selected)
-        if node.kind == "set":
-            return frozenset(selected)
-        if node.kind == "sum":
-            if not selected:
-                return Decimal(0) if node.value is None else _zero_like(node)
-            total = selected[0]
-            for item in selected[1:]:
-                total = _arithmetic("+", total, item)
-            return total
-        if not selected:
-            raise EvaluationError(f"{node.kind} of an empty selection")
-        if all(isinstance(v, Duration) for v in selected):
-            best = selected[0]
-            for item in selected[1:]:
-                comparison = compare_durations(item, best)
-                if (comparison < 0) if node.kind == "min" else (comparison > 0):
-                    best = item
-            return best
-        return min(selected) if node.kind == "min" else max(selected)
+        return fold_aggregate(node, selected, missing)
 
     def _SetLiteral(self, node, env):
         items = [self.eval(i, env) for i in node.items]
@@ -453,6 +430,35 @@ def failure_outcome(failure: Exception) -> Outcome:
                        + ("in conflict" if failure.outcome.status == "conflict" else
                           "not given by any rule" if failure.outcome.status == "not_applicable" else "in error"))
     return Outcome("error", message=str(failure))
+
+
+def fold_aggregate(node, selected: list, missing: frozenset):
+    """count / sum / min / max / set of the selected elements (shared with the compiled path)."""
+    missing |= frozenset().union(*(v.missing for v in selected if isinstance(v, Unknown)))
+    if missing:
+        return Unknown(missing)
+    kind = node.kind
+    if kind == "count":
+        return len(selected)
+    if kind == "set":
+        return frozenset(selected)
+    if kind == "sum":
+        if not selected:
+            return Decimal(0) if node.value is None else _zero_like(node)
+        total = selected[0]
+        for item in selected[1:]:
+            total = _arithmetic("+", total, item)
+        return total
+    if not selected:
+        raise EvaluationError(f"{kind} of an empty selection")
+    if all(isinstance(v, Duration) for v in selected):
+        best = selected[0]
+        for item in selected[1:]:
+            comparison = compare_durations(item, best)
+            if (comparison < 0) if kind == "min" else (comparison > 0):
+                best = item
+        return best
+    return min(selected) if kind == "min" else max(selected)
 
 
 def _zero_like(node):
