@@ -16,9 +16,9 @@ import sys
 import click
 from rich.console import Console
 
-from interpreter import diff_report, report
-from interpreter.diff import DiffError, compare
-from interpreter.witness import DEFAULT_BUDGET
+from interpreter import report
+
+# The diff engine is imported when `rules diff` runs, so other commands start faster.
 
 EXIT_SAME, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 
@@ -66,13 +66,17 @@ Exit status (as diff(1), unlike the other commands):
 @click.option("--full-explanations", is_flag=True,
               help="text: print both explanation trees whole (default: both as one diff, unchanged lines elided)")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of the witness search (deterministic per seed)")
-@click.option("--budget", type=click.IntRange(1, 1_000_000), default=DEFAULT_BUDGET, show_default=True,
-              help="fact sets the witness search may evaluate per behaviour change")
+@click.option("--budget", type=click.IntRange(1, 1_000_000), default=None,
+              help="fact sets the witness search may evaluate per behaviour change (default: the engine's, 2000)")
 def diff(old: str, new: str, facts, fmt: str, witness_dir, no_witnesses: bool, no_explanations: bool,
          full_explanations: bool, seed: int, budget: int) -> None:
+    from interpreter import diff_report
+    from interpreter.diff import DiffError, compare
+
     try:
+        limits = {"budget": budget} if budget is not None else {}
         result = compare(old, new, facts=list(facts), witnesses=not no_witnesses, witness_dir=witness_dir,
-                         seed=seed, budget=budget)
+                         seed=seed, **limits)
     except DiffError as error:
         _fail(error, fmt)
     except Exception as exc:  # noqa: BLE001 - diff reports every error as 2
@@ -88,7 +92,7 @@ def diff(old: str, new: str, facts, fmt: str, witness_dir, no_witnesses: bool, n
     sys.exit(EXIT_DIFFERENT if result.differences else EXIT_SAME)
 
 
-def _fail(error: DiffError, fmt: str) -> None:
+def _fail(error, fmt: str) -> None:
     if fmt == "json":
         document = {"output_version": report.OUTPUT_VERSION, "error": error.message,
                     "diagnostics": report.diagnostics_json(error.diagnostics)["diagnostics"]}
