@@ -122,12 +122,11 @@ def explain(ruleset: str, facts: str, target: str, as_of, fmt: str) -> None:
     """Explain one decision: TARGET is `name` or `collection[KEY].name` (e.g. imports[L01].treatment)."""
     loaded = _load_or_exit(ruleset, fmt)
     try:
-        result = api.evaluate(loaded, facts, as_of.date() if as_of else None)
-        decision, explanation = api.explain(result, target)
+        decision, explanation = api.decide(loaded, facts, target, as_of.date() if as_of else None)
     except UserError as error:
         _fail_input(loaded, error, fmt)
     if fmt == "json":
-        click.echo(report.dumps(report.explain_json(result, decision, explanation)), nl=False)
+        click.echo(report.dumps(report.explain_json(loaded.ruleset, decision, explanation)), nl=False)
     else:
         report.print_explanation(_out(), explanation)
     sys.exit(EXIT_DECISION if decision.outcome.status in ("conflict", "error") else EXIT_OK)

@@ -31,6 +31,7 @@ class DecisionResult:
     record: object
     outcome: Outcome
     frame: Frame
+    as_of: dt.date | None = None  # the date the decision was made as of
 
     @property
     def citations(self) -> tuple[str, ...]:
@@ -104,7 +105,7 @@ def _evaluate(loaded: Loaded, facts: FactBase, as_of) -> EvaluationResult:
         for record in records:
             outcome = evaluator.outcome(value, record)
             decisions.append(DecisionResult(target_name(value, record), value, record, outcome,
-                                            tracer.frame_for(value, record)))
+                                            tracer.frame_for(value, record), effective))
     return EvaluationResult(loaded, facts, effective, tuple(decisions), evaluator, tracer)
 
 
@@ -113,7 +114,10 @@ _TARGET = re.compile(r"^(?:(?P<collection>[A-Za-z_][A-Za-z0-9_]*)\[(?P<key>[^\]]
 
 def find_target(result: EvaluationResult, target: str) -> tuple[model.Value, object]:
     """`name`, `collection[KEY].name` or `collection[INDEX].name` -> (value, record)."""
-    ruleset = result.ruleset
+    return resolve_target(result.ruleset, result.facts, target)
+
+
+def resolve_target(ruleset: model.RuleSet, facts: FactBase, target: str) -> tuple[model.Value, object]:
     match = _TARGET.match(target.strip())
     if not match:
         raise TargetError([error("E500", f"`{target}` is not a target; write `name` or `collection[KEY].name`",
@@ -138,7 +142,7 @@ def find_target(result: EvaluationResult, target: str) -> tuple[model.Value, obj
     if value is None:
         raise TargetError([error("E501", f"{entity.name} has no value named `{name}`",
                                  suggestions=did_you_mean(name, [v.name for v in ruleset.values.values() if v.owner == entity.name]))])
-    records = result.facts.records.get(entity.name, ())
+    records = facts.records.get(entity.name, ())
     record = next((r for r in records if r.key == key), None)
     if record is None and key.isdigit() and int(key) < len(records):
         record = records[int(key)]
@@ -149,11 +153,33 @@ def find_target(result: EvaluationResult, target: str) -> tuple[model.Value, obj
     return value, record
 
 
+def decide(loaded: Loaded, facts, target: str, as_of: dt.date | None = None,
+           with_explanation: bool = True) -> tuple[DecisionResult, Explanation | None]:
+    """One decision (or value) and, if asked, its explanation, evaluating only what it depends on.
+
+    `facts` is a fact-file path or the data a fact file would hold."""
+    _require(loaded)
+    if isinstance(facts, str):
+        bound, diagnostics = load_facts(loaded.ruleset, facts)
+    else:
+        bound, diagnostics = bind_facts(loaded.ruleset, facts, "<data>")
+    if diagnostics or bound is None:
+        raise UserError(diagnostics)
+    ensure_recursion_limit()
+    value, record = resolve_target(loaded.ruleset, bound, target)
+    tracer = Tracer()
+    evaluator = Evaluator(loaded.ruleset, loaded.tables, bound, as_of or bound.as_of, tracer)
+    outcome = evaluator.outcome(value, record)
+    frame = tracer.frame_for(value, record)
+    decision = DecisionResult(target_name(value, record), value, record, outcome, frame, as_of or bound.as_of)
+    return decision, explain_frame(loaded.ruleset, frame) if with_explanation else None
+
+
 def explain(result: EvaluationResult, target: str) -> tuple[DecisionResult, Explanation]:
     value, record = find_target(result, target)
     outcome = result.evaluator.outcome(value, record)
     frame = result.tracer.frame_for(value, record)
-    decision = DecisionResult(target_name(value, record), value, record, outcome, frame)
+    decision = DecisionResult(target_name(value, record), value, record, outcome, frame, result.as_of)
     return decision, explain_frame(result.ruleset, frame)
 
 

@@ -156,13 +156,14 @@ class _Explainer:
             message=outcome.message if outcome else None,
             children=tuple(children),
             date_convention=DATE_CONVENTION if top and _uses_dates(frame) else None,
-            provisional=provisional_statements(self.ruleset, citation),
+            provisional=provisional_statements(self.ruleset, citation, self.provisions),
         )
 
 
-def provisional_statements(ruleset: model.RuleSet, citation) -> tuple[str, ...]:
+def provisional_statements(ruleset: model.RuleSet, citation, provisions: dict | None = None) -> tuple[str, ...]:
     """Provisional statements on the provision at `citation` or any provision it stands in."""
-    provisions = {p.citation: p for p in ruleset.provisions}
+    if provisions is None:
+        provisions = {p.citation: p for p in ruleset.provisions}
     found = []
     for length in range(len(citation.path), -1, -1):
         provision = provisions.get(type(citation)(citation.act, citation.section, citation.path[:length]))

@@ -155,14 +155,14 @@ def calendar(result) -> list[dict]:
     return sorted(entries, key=lambda e: (e["due"] is None, e["due"] or "", e["target"]))
 
 
-def explain_json(result, decision, explanation: Explanation) -> dict:
+def explain_json(ruleset, decision, explanation: Explanation) -> dict:
     """`rules explain --format json`: one decision, with the same envelope as `eval`."""
     return {
         "output_version": OUTPUT_VERSION,
-        "act": result.ruleset.act,
-        "as_of": result.as_of.isoformat() if result.as_of else None,
+        "act": ruleset.act,
+        "as_of": decision.as_of.isoformat() if decision.as_of else None,
         "date_convention": DATE_CONVENTION,
-        **decision_json(decision, explanation, result.ruleset),
+        **decision_json(decision, explanation, ruleset),
     }
 
 

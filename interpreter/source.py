@@ -34,26 +34,24 @@ class SourceRegistry:
     """Remembers the text of every file read, so diagnostics can quote it."""
 
     def __init__(self) -> None:
-        self._texts: dict[str, str] = {}
+        self._lines: dict[str, list[str]] = {}
 
     def add(self, file: str, text: str) -> None:
-        self._texts[file] = text
+        self._lines[file] = text.splitlines()
 
     def line(self, file: str, number: int) -> str | None:
-        text = self._texts.get(file)
-        if text is None:
+        lines = self._lines.get(file)
+        if lines is None:
             return None
-        lines = text.splitlines()
         if 1 <= number <= len(lines):
             return lines[number - 1]
         return None
 
     def excerpt(self, span: Span) -> str:
         """The exact source text a span covers (used to quote conditions)."""
-        text = self._texts.get(span.file)
-        if text is None:
+        lines = self._lines.get(span.file)
+        if lines is None:
             return ""
-        lines = text.splitlines()
         if span.line == span.end_line:
             return lines[span.line - 1][span.column - 1 : span.end_column - 1]
         parts = [lines[span.line - 1][span.column - 1 :]]
