@@ -198,10 +198,6 @@ def run() -> None:
         main(standalone_mode=True)
     except SystemExit:
         raise
-    except BrokenPipeError:
-        # `rules explain ... | head` closed the pipe early: not an error.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(EXIT_OK)
     except Exception as exc:  # noqa: BLE001 - the last line of defence for users
         if os.environ.get("RULES_DEBUG"):
             raise
