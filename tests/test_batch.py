@@ -20,6 +20,7 @@ from interpreter.batch import (
     BatchIntegrityError, Job, RawChunk, SimulatedCrash, _cell, _facts_for, run_batch,
 )
 from interpreter.facts import bind_facts
+from tests.helpers import EXCEPTIONS, ruleset
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RAMSA = os.path.join(ROOT, "rules", "ramsa")
@@ -347,30 +348,7 @@ def test_dask_engine_gives_identical_results(ramsa, globals_file, lines, tmp_pat
 # ---------------------------------------------------------------- small rule sets: every status, both engines
 
 SMALL = {
-    "exceptions": ("""
-act DEMO "Demonstration Act"
-
-enum Treatment:
-  free
-  matching
-  ordinary
-
-entity Good as good from goods key id:
-  id: text
-  from_member: boolean
-  of_concern: boolean
-
-section 1 "TREATMENT":
-  decision Good.treatment: Treatment "treatment" = ordinary
-  rule member_free: Good.treatment
-    = free
-    when good.from_member
-    exception to treatment
-  rule concern_prevails: Good.treatment
-    = matching
-    when good.of_concern
-    exception to TARGET
-""", [{"id": "A", "from_member": True, "of_concern": False}, {"id": "B", "from_member": True, "of_concern": True},
+    "exceptions": (EXCEPTIONS.replace("exception to member_free", "exception to TARGET"), [{"id": "A", "from_member": True, "of_concern": False}, {"id": "B", "from_member": True, "of_concern": True},
       {"id": "C", "from_member": False, "of_concern": True}, {"id": "D", "of_concern": False}, {"id": "E"},
       {"id": "F", "from_member": True}]),
     "undated_table_and_money": ("""
@@ -420,7 +398,6 @@ SMALL["undated_table_columnar"] = (SMALL["undated_table_and_money"][0].replace(
                                            ("undated_table_and_money", None), ("undated_table_columnar", None),
                                            ("dates", None)])
 def test_small_rule_sets_decide_alike_in_all_engines(tmp_path, name, variant):
-    from tests.helpers import ruleset
 
     text, rows = SMALL[name]
     (tmp_path / "rules").mkdir()

@@ -1,32 +1,9 @@
 """Evaluation semantics: defaults and exceptions, conflicts, three-valued logic."""
 from hypothesis import given, settings, strategies as st
 
-from tests.helpers import decide, ruleset
+from tests.helpers import EXCEPTIONS, decide, ruleset
 
-EXCEPTIONS = """
-act DEMO "Demonstration Act"
 
-enum Treatment:
-  free
-  matching
-  ordinary
-
-entity Good as good from goods key id:
-  id: text
-  from_member: boolean
-  of_concern: boolean
-
-section 1 "TREATMENT":
-  decision Good.treatment: Treatment "treatment" = ordinary
-  rule member_free: Good.treatment
-    = free
-    when good.from_member
-    exception to treatment
-  rule concern_prevails: Good.treatment
-    = matching
-    when good.of_concern
-    exception to member_free
-"""
 
 
 def test_exception_replaces_the_rule_it_is_an_exception_to(tmp_path):
