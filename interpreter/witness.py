@@ -38,7 +38,7 @@ from interpreter.ast import Duration
 from interpreter.evaluate import Evaluator
 from interpreter.facts import FactBase, bind_facts
 from interpreter.pipeline import Loaded
-from interpreter.values import add_duration, normalize
+from interpreter.values import EvaluationError, add_duration, normalize
 
 DEFAULT_BUDGET = 2000  # evaluated fact sets per behaviour change
 _PATH = re.compile(r"^(?P<collection>[A-Za-z_][A-Za-z0-9_]*)\[(?P<index>[0-9]+)\]\.(?P<field>[A-Za-z_][A-Za-z0-9_]*)$")
@@ -539,11 +539,11 @@ class _Candidates:
                     try:
                         edge = add_duration(anchor, duration, sign)
                         out.extend([edge + dt.timedelta(days=1), edge, edge - dt.timedelta(days=1)])
-                    except Exception:  # noqa: BLE001
+                    except (EvaluationError, OverflowError):  # a candidate off the calendar
                         pass
             try:
                 out.extend([add_duration(anchor, day, 1), add_duration(anchor, day, -1)])
-            except Exception:  # noqa: BLE001
+            except (EvaluationError, OverflowError):  # a candidate off the calendar
                 pass
         out.extend(self.dates)
         for anchor in anchors[:2]:
@@ -551,7 +551,7 @@ class _Candidates:
                 try:
                     edge = add_duration(anchor, duration, 1)
                     out.extend([edge, edge + dt.timedelta(days=1)])
-                except Exception:  # noqa: BLE001
+                except (EvaluationError, OverflowError):  # a candidate off the calendar
                     pass
         return list(dict.fromkeys(out))[:24]
 
