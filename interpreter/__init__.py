@@ -7,5 +7,5 @@
 The CLI (`cli/`) calls only these functions and the renderers in `interpreter.report`.
 """
 from interpreter.api import (  # noqa: F401
-    DecisionResult, EvaluationResult, TargetError, check_path, evaluate, evaluate_data, explain, explain_all, load,
+    DecisionResult, EvaluationResult, TargetError, decide, evaluate, evaluate_data, explain, explain_all, load,
 )

@@ -12,7 +12,7 @@ import re
 import attrs
 
 from interpreter import model
-from interpreter.diagnostics import Diagnostic, UserError, did_you_mean, error
+from interpreter.diagnostics import UserError, did_you_mean, error
 from interpreter.evaluate import Evaluator, Outcome
 from interpreter.explain import Explanation, basis, explain as explain_frame, facts_used, provisional_statements
 from interpreter.facts import FactBase, bind_facts, load_facts
@@ -64,10 +64,6 @@ class EvaluationResult:
     @property
     def ruleset(self) -> model.RuleSet:
         return self.loaded.ruleset
-
-
-def check_path(path: str) -> Loaded:
-    return load(path)
 
 
 def _require(loaded: Loaded) -> None:
@@ -211,4 +207,5 @@ def explain_all(result: EvaluationResult) -> dict[str, Explanation]:
     return {d.target: explain_frame(result.ruleset, d.frame) for d in result.decisions}
 
 
-__all__ = ["load", "evaluate", "evaluate_data", "explain", "check_path", "Diagnostic"]
+__all__ = ["load", "evaluate", "evaluate_data", "decide", "explain", "explain_all", "coverage", "notes", "document",
+           "DecisionResult", "EvaluationResult", "TargetError", "UserError"]

@@ -286,31 +286,3 @@ def walk_provisions(provision: Provision):
     yield provision
     for child in provision.children:
         yield from walk_provisions(child)
-
-
-def sub_expressions(node):
-    """Direct child expressions of an expression node (for generic walks)."""
-    if isinstance(node, (Literal, Name)):
-        return ()
-    if isinstance(node, MemberAccess):
-        return (node.subject,)
-    if isinstance(node, Lookup):
-        return tuple(x for x in (node.subject, node.key, node.as_of) if x is not None)
-    if isinstance(node, Binary):
-        return (node.left, node.right)
-    if isinstance(node, (Not, Negate)):
-        return (node.operand,)
-    if isinstance(node, Membership):
-        return tuple(x for x in (node.element, node.collection, node.as_of) if x is not None)
-    if isinstance(node, If):
-        return (node.condition, node.then, node.otherwise)
-    if isinstance(node, (Call,)):
-        return node.args
-    if isinstance(node, (AllAnyOf, SetLiteral)):
-        return node.items
-    if isinstance(node, Quantifier):
-        return (node.collection, node.condition)
-    if isinstance(node, Aggregate):
-        return tuple(x for x in (node.collection, node.value, node.where) if x is not None)
-    return ()
-

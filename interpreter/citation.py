@@ -44,6 +44,11 @@ class Citation:
     def level(self) -> str:
         return LEVELS[len(self.path)]
 
+    def ancestors(self):
+        """This citation, then each provision it stands in, up to its section."""
+        for length in range(len(self.path), -1, -1):
+            yield Citation(self.act, self.section, self.path[:length])
+
     def contains(self, other: "Citation") -> bool:
         return (
             self.act == other.act
@@ -69,3 +74,35 @@ def parse_citation(text: str, default_act: str | None = None) -> Citation | None
         return None
     path = tuple(re.findall(r"\(([0-9A-Za-z]+)\)", match.group("path")))
     return Citation(act, match.group("section"), path)
+
+
+_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+
+
+def _roman(label: str) -> int | None:
+    text = label.lower()
+    if not text or any(ch not in _ROMAN for ch in text):
+        return None
+    total = 0
+    for index, ch in enumerate(text):
+        value = _ROMAN[ch]
+        following = _ROMAN[text[index + 1]] if index + 1 < len(text) else 0
+        total += -value if value < following else value
+    return total
+
+
+def _label_key(label: str, depth: int):
+    if label.isdigit():
+        return (0, int(label), "")
+    if depth >= 4:  # clause (i) and subclause (I) are roman numerals
+        roman = _roman(label)
+        if roman is not None:
+            return (0, roman, "")
+    return (1, len(label), label)
+
+
+def citation_key(citation: Citation):
+    """Statutory order: §3 < §4(b) < §4(b)(2) < §4(b)(10) < §4(c); (ii) < (iv) < (ix)."""
+    match = re.match(r"^([0-9]+)(.*)$", citation.section)
+    section = (int(match.group(1)), match.group(2)) if match else (0, citation.section)
+    return (citation.act, section, tuple(_label_key(label, depth) for depth, label in enumerate(citation.path, start=1)))

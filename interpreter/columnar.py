@@ -101,7 +101,6 @@ class ColumnarProgram:
         self._output_exprs = None
         self._references: dict[str, tuple[str, str]] = {}
         self._decisions: list[tuple[model.Value, R]] = []
-        self._rule_bits: dict[str, int] = {}
         try:
             for value in self.program.decisions:
                 self._decisions.append((value, self.value(value)))

@@ -17,7 +17,7 @@ import os
 
 import attrs
 
-from interpreter.citation import Citation
+from interpreter.citation import Citation, citation_key
 from interpreter.diagnostics import UserError, error
 from interpreter.outline import OutlineEntry, parse_outline
 from interpreter.pipeline import Loaded
@@ -95,8 +95,8 @@ def coverage(loaded: Loaded, scenario_results=()) -> CoverageReport:
             tests_at.setdefault(citation, set()).add(f"{os.path.basename(result.file)} :: {result.name}")
 
     def reason_for(citation: Citation) -> str | None:
-        for length in range(len(citation.path), -1, -1):
-            provision = provisions.get(Citation(citation.act, citation.section, citation.path[:length]))
+        for enclosing in citation.ancestors():
+            provision = provisions.get(enclosing)
             if provision is not None and provision.non_operative:
                 return provision.non_operative
         return None
@@ -133,18 +133,10 @@ def notes(loaded: Loaded) -> list[dict]:
     found = []
     for provision in loaded.ruleset.provisions:
         for note in provision.notes:
-            found.append({"citation": str(provision.citation), "on": "provision", "note": note,
-                          "location": str(provision.span) if provision.span else None})
+            found.append((provision.citation, "provision", note, provision.span))
     for rule in loaded.ruleset.rules.values():
         for note in rule.notes:
-            found.append({"citation": str(rule.citation), "on": f"rule {rule.label}", "note": note,
-                          "location": str(rule.span) if rule.span else None})
-    return sorted(found, key=lambda n: (_citation_key(n["citation"]), n["on"], n["note"]))
-
-
-def _citation_key(text: str):
-    # `RAMSA §4(b)(5)` sorts by section number then labels, so §10 comes after §9.
-    act, _, rest = text.partition(" §")
-    section = rest.split("(")[0]
-    number = int("".join(ch for ch in section if ch.isdigit()) or 0)
-    return act, number, rest
+            found.append((rule.citation, f"rule {rule.label}", note, rule.span))
+    found.sort(key=lambda n: (citation_key(n[0]), n[1], n[2]))
+    return [{"citation": str(citation), "on": on, "note": note, "location": str(span) if span else None}
+            for citation, on, note, span in found]

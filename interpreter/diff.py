@@ -34,7 +34,8 @@ from interpreter.diagnostics import Diagnostic, UserError, error
 from interpreter.explain import Explanation
 from interpreter.pipeline import Loaded, load
 from interpreter.revision import RevisionError, Sides
-from interpreter.structure import Side, Structure, citation_key, diff_structure
+from interpreter.citation import citation_key
+from interpreter.structure import Side, Structure, diff_structure
 from interpreter.values import format_value
 from interpreter.witness import DEFAULT_BUDGET, Cluster, clusters, hybrid, search
 

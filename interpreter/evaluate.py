@@ -526,16 +526,3 @@ def _arithmetic(op: str, left, right):
     if b == 0:
         raise EvaluationError("division by zero")
     return EXACT.divide(a, b)
-
-
-def evaluate_all(ruleset: model.RuleSet, tables: dict, facts: FactBase, as_of, tracer: Tracer | None = None):
-    """Every decision of the rule set, for every entity it applies to, in source order."""
-    evaluator = Evaluator(ruleset, tables, facts, as_of, tracer)
-    results = []
-    for value in ruleset.decisions():
-        if value.owner is None:
-            results.append((value, None, evaluator.outcome(value, None)))
-        else:
-            for record in facts.records.get(value.owner, ()):
-                results.append((value, record, evaluator.outcome(value, record)))
-    return evaluator, results

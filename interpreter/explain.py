@@ -165,8 +165,8 @@ def provisional_statements(ruleset: model.RuleSet, citation, provisions: dict | 
     if provisions is None:
         provisions = {p.citation: p for p in ruleset.provisions}
     found = []
-    for length in range(len(citation.path), -1, -1):
-        provision = provisions.get(type(citation)(citation.act, citation.section, citation.path[:length]))
+    for enclosing in citation.ancestors():
+        provision = provisions.get(enclosing)
         if provision is not None and provision.provisional:
             found.append(f"{provision.citation}: {provision.provisional}")
     return tuple(found)

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 import textwrap
 
 import attrs
 
 from interpreter import model
-from interpreter.citation import Citation
+from interpreter.citation import Citation, citation_key
 from interpreter.pipeline import Loaded, RULE_SUFFIX
 from interpreter.values import format_value
 
@@ -80,49 +79,12 @@ class Side:
         return textwrap.dedent("\n".join(lines)) if lines else None
 
 
-# ---------------------------------------------------------------- citations
-
-_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
-
-
-def _roman(label: str) -> int | None:
-    text = label.lower()
-    if not text or any(ch not in _ROMAN for ch in text):
-        return None
-    total = 0
-    for index, ch in enumerate(text):
-        value = _ROMAN[ch]
-        following = _ROMAN[text[index + 1]] if index + 1 < len(text) else 0
-        total += -value if value < following else value
-    return total
-
-
-def _label_key(label: str, depth: int):
-    if label.isdigit():
-        return (0, int(label), "")
-    if depth >= 4:  # clause (i) and subclause (I) are roman numerals
-        roman = _roman(label)
-        if roman is not None:
-            return (0, roman, "")
-    return (1, len(label), label)
-
-
-def citation_key(citation: Citation):
-    """Statutory order: §3 < §4(b) < §4(b)(2) < §4(b)(10) < §4(c); (ii) < (iv) < (ix)."""
-    match = re.match(r"^([0-9]+)(.*)$", citation.section)
-    section = (int(match.group(1)), match.group(2)) if match else (0, citation.section)
-    return (citation.act, section, tuple(_label_key(label, depth) for depth, label in enumerate(citation.path, start=1)))
-
-
 def _moved_citation(citation: Citation, mapping: dict) -> Citation:
     """Where a citation ends up when the provisions containing it were renumbered."""
-    if citation in mapping:
-        return mapping[citation]
-    for length in range(len(citation.path) - 1, -1, -1):
-        prefix = Citation(citation.act, citation.section, citation.path[:length])
+    for prefix in citation.ancestors():
         if prefix in mapping:
             target = mapping[prefix]
-            return Citation(target.act, target.section, target.path + citation.path[length:])
+            return Citation(target.act, target.section, target.path + citation.path[len(prefix.path):])
     return citation
 
 

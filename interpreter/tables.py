@@ -30,11 +30,6 @@ class Row:
     dated_from: dt.date | None = None
     dated_until: dt.date | None = None
 
-    @property
-    def provenance(self) -> str:
-        where = f"{self.table} row {self.key}"
-        return f"{where} ({self.source})" if self.source else where
-
 
 def _normalise_prefix(key: str) -> str:
     return re.sub(r"[^0-9A-Za-z]", "", key)

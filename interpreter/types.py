@@ -49,10 +49,6 @@ def set_of(element: Type) -> Type:
     return Type("set", element=element)
 
 
-def primitive(name: str) -> Type | None:
-    return Type(name) if name in PRIMITIVES else None
-
-
 def compatible(expected: Type, actual: Type) -> bool:
     """Can a value of `actual` stand where `expected` is declared?"""
     if ANY in (expected, actual):

@@ -69,10 +69,6 @@ def add_duration(date: dt.date, duration: Duration, sign: int = 1) -> dt.date:
     return dt.date(year, month, day)
 
 
-def duration_key(duration: Duration) -> tuple[str, int]:
-    return duration.unit, duration.amount
-
-
 def compare_durations(left: Duration, right: Duration) -> int:
     if left.unit != right.unit:
         if {left.unit, right.unit} == {"months", "years"}:

@@ -400,7 +400,6 @@ class _Candidates:
 
     def __init__(self, old: Loaded, new: Loaded, cluster: Cluster, frontier: set[str]):
         o, n = old.ruleset, new.ruleset
-        self.rulesets = (o, n)
         self.dates: list[dt.date] = []
         self.durations: list[Duration] = []
         self.numbers: dict[str, list] = {}

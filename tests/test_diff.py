@@ -18,8 +18,7 @@ from cli.main import main
 from interpreter import load
 from interpreter.diff import compare
 from interpreter.revision import Sides
-from interpreter.structure import citation_key
-from interpreter.citation import parse_citation
+from interpreter.citation import citation_key, parse_citation
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASES = os.path.join(ROOT, "tests", "cases")
@@ -232,14 +231,20 @@ def test_citations_sort_in_statutory_order():
     assert ordered == ["X §4", "X §4(b)(2)", "X §4(b)(2)(A)(iv)", "X §4(b)(2)(A)(ix)", "X §4(b)(10)", "X §4(c)", "X §10"]
 
 
-@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
-def test_a_side_can_be_a_git_revision(tmp_path, monkeypatch):
+def _committed_repo(tmp_path):
+    """A git repository holding the base rule set under rules/, committed once."""
     repo = tmp_path / "repo"
     shutil.copytree(BASE, repo / "rules")
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
     for command in (["init", "-q"], ["add", "."], ["commit", "-qm", "base"]):
         subprocess.run(["git", *command], cwd=repo, env=env, check=True, capture_output=True)
+    return repo
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_a_side_can_be_a_git_revision(tmp_path, monkeypatch):
+    repo = _committed_repo(tmp_path)
     shutil.copy(os.path.join(variant("diff_reference_data"), "data", "fee_rates.csv"), repo / "rules" / "data")
     monkeypatch.chdir(repo)
     code, doc = diff_json("HEAD:rules", "rules", "--no-witnesses")
@@ -258,12 +263,7 @@ def test_a_side_can_be_a_git_revision(tmp_path, monkeypatch):
     ("HEAD:no/such/path", "has no `no/such/path`"),
 ])
 def test_git_errors_exit_2_with_a_message(side, message, tmp_path, monkeypatch):
-    repo = tmp_path / "repo"
-    shutil.copytree(BASE, repo / "rules")
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
-    for command in (["init", "-q"], ["add", "."], ["commit", "-qm", "base"]):
-        subprocess.run(["git", *command], cwd=repo, env=env, check=True, capture_output=True)
+    repo = _committed_repo(tmp_path)
     monkeypatch.chdir(repo)
     result = run("diff", side, "rules")
     assert result.exit_code == 2
