@@ -171,12 +171,17 @@ def decide(loaded: Loaded, facts, target: str, as_of: dt.date | None = None,
     return decision, explain_frame(loaded.ruleset, frame) if with_explanation else None
 
 
-def explain(result: EvaluationResult, target: str) -> tuple[DecisionResult, Explanation]:
+def decision_of(result: EvaluationResult, target: str) -> DecisionResult:
+    """Any value of an evaluated fact set (decision or not), by target, without explaining it."""
     value, record = find_target(result, target)
     outcome = result.evaluator.outcome(value, record)
     frame = result.tracer.frame_for(value, record)
-    decision = DecisionResult(target_name(value, record), value, record, outcome, frame, result.as_of)
-    return decision, explain_frame(result.ruleset, frame)
+    return DecisionResult(target_name(value, record), value, record, outcome, frame, result.as_of)
+
+
+def explain(result: EvaluationResult, target: str) -> tuple[DecisionResult, Explanation]:
+    decision = decision_of(result, target)
+    return decision, explain_frame(result.ruleset, decision.frame)
 
 
 def coverage(loaded: Loaded):

@@ -14,7 +14,7 @@ import os
 
 import attrs
 
-from interpreter.api import UserError, evaluate_data, explain
+from interpreter.api import UserError, decision_of, evaluate_data
 from interpreter.diagnostics import Diagnostic, error
 from interpreter.facts import convert_scalar, read_fact_file
 from interpreter.pipeline import Loaded
@@ -96,7 +96,7 @@ def _run_one(loaded: Loaded, shown: str, path: str, index: int, scenario) -> Sce
     for target, expected in expectations.items():
         checks += 1
         try:
-            decision, _ = explain(result, str(target))
+            decision = decision_of(result, str(target))
         except UserError as exc:
             mismatches.append(Mismatch(str(target), "target", "an existing target", exc.diagnostics[0].message))
             continue
