@@ -55,17 +55,22 @@ class FactBase:
 
 # ---------------------------------------------------------------- reading
 
+_FLOW_TOKENS = re.compile(r'[\[\]{}"\'\\]')
+
+
 def _flow_depth(text: str) -> int:
-    """Deepest [ / { nesting outside strings: checked before any recursive parser runs."""
+    """Deepest [ / { nesting outside strings: checked before any recursive parser runs.
+    Jumps from one structural character to the next rather than visiting every character."""
     depth = deepest = 0
     quote = None
-    escaped = False
-    for char in text:
+    escaped_at = -1
+    for match in _FLOW_TOKENS.finditer(text):
+        position, char = match.start(), match.group()
+        if position == escaped_at:
+            continue
         if quote:
-            if escaped:
-                escaped = False
-            elif char == "\\" and quote == '"':
-                escaped = True
+            if char == "\\" and quote == '"':
+                escaped_at = position + 1
             elif char == quote:
                 quote = None
             continue
