@@ -62,7 +62,7 @@ def _load_or_exit(ruleset: str, fmt: str = "text") -> Loaded:
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
                       help="text for people, json for programs (stable, keys sorted)")
-AS_OF = click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+AS_OF = click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
                      help="evaluate as of this date (YYYY-MM-DD); overrides `as_of` in the facts")
 
 

@@ -413,8 +413,11 @@ class _Builder:
                 new_condition = self.expression(clause.children[0])
                 condition = new_condition if condition is None else ast.Binary("and", condition, new_condition, span=new_condition.span)
             elif clause.data == "exception_to":
-                exception_to = clause.children[0].value
-                exception_span = self.span(clause.children[0])
+                # `exception to LABEL`, or the full label `Entity.value` of a declaration's own rule
+                names = [child for child in clause.children if isinstance(child, Token)]
+                exception_to = ".".join(name.value for name in names)
+                first, last = self.span(names[0]), self.span(names[-1])
+                exception_span = Span(first.file, first.line, first.column, last.end_line, last.end_column)
             elif clause.data == "rule_note":
                 notes.append(unquote(clause.children[0].value))
         if consequence is None:

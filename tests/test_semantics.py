@@ -141,3 +141,22 @@ def test_an_undated_table_needs_no_evaluation_date(tmp_path):
     """)
     outcomes = decide(loaded, {"country": "AUS"})  # no as_of anywhere
     assert outcomes["high_income"].value is True
+
+
+def test_an_exception_may_name_the_declarations_rule_by_its_full_label(tmp_path):
+    # docs/language.md calls the declaration's rule by the value's full name, so both spellings work.
+    short = decide(ruleset(tmp_path, EXCEPTIONS), {"goods": [{"id": "A", "from_member": True, "of_concern": False}]})
+    full_text = EXCEPTIONS.replace("exception to treatment", "exception to Good.treatment")
+    assert "exception to Good.treatment" in full_text
+    full_loaded = ruleset(tmp_path, full_text)
+    member_free = full_loaded.ruleset.rules["member_free"]
+    assert member_free.exception_to == "Good.treatment"
+    full = decide(full_loaded, {"goods": [{"id": "A", "from_member": True, "of_concern": False}]})
+    assert full["goods[A].treatment"].value == short["goods[A].treatment"].value == "free"
+
+
+def test_an_exception_to_a_full_label_that_no_rule_has_is_located(tmp_path):
+    loaded = ruleset(tmp_path, EXCEPTIONS.replace("exception to treatment", "exception to Good.treatmnt"))
+    [diagnostic] = [d for d in loaded.diagnostics if d.code == "E240"]
+    assert "`Good.treatmnt`" in diagnostic.message
+    assert (diagnostic.span.line, diagnostic.span.column, diagnostic.span.end_column) == (19, 18, 31)
