@@ -62,7 +62,8 @@ def document(loaded: Loaded) -> str:
     lines += [f"rules notes {root}", "```", ""]
 
     lines += ["## Decisions", "",
-              "Targets are written `name` or `collection[KEY].name` (see docs/cli.md).", "",
+              "Targets are written `name` or `collection[KEY].name`, KEY being the record's key field or its "
+              f"position from 0 (`rules explain --help` shows how: `rules explain {root} FACTS TARGET`).", "",
               "| decision | citation | type | what it decides | facts it can read |",
               "|---|---|---|---|---|"]
     for value in ruleset.decisions():
@@ -94,9 +95,11 @@ def document(loaded: Loaded) -> str:
             dated = f"`{table.dated_from}`" + (f" to `{table.dated_until}`" if table.dated_until else "") \
                 if table.dated_from else "no"
             key = f"`{table.key}`" + (" (longest prefix)" if table.prefix_match else "")
-            lines.append(f"| `{table.name}` | `{os.path.relpath(table.path, loaded.root)}` | {_cell(table.description)} "
+            lines.append(f"| `{table.name}` | `{os.path.relpath(table.path)}` | {_cell(table.description)} "
                          f"| {dated} | {key} |")
-        lines += ["", "Each row carries its source (see the data folder's SOURCES.md); explanations cite it.", ""]
+        sources = os.path.join(loaded.root, "data", "SOURCES.md")
+        where = f" (`{os.path.relpath(sources)}` says where each comes from)" if os.path.isfile(sources) else ""
+        lines += ["", f"Each row carries its source{where}; explanations cite it.", ""]
 
     found = collect_notes(loaded)
     lines += ["## Interpretation notes", ""]
