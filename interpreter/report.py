@@ -219,6 +219,14 @@ _STATUS_STYLE = {"decided": "green", "undetermined": "yellow", "conflict": "red"
                  "not_applicable": "dim"}
 
 
+# A condition that held, one that failed, one not known; a decided false is not "good news" green.
+_MARKS = {True: ("✓", "bold green"), False: ("✗", "bold red")}
+
+
+def _value_style(status: str, shown: str) -> str:
+    return "red" if status == "decided" and shown == "false" else _STATUS_STYLE.get(status, "")
+
+
 def _holds_text(holds) -> str:
     if holds is True:
         return "true"
@@ -234,7 +242,8 @@ def decision_line(decision, ruleset=None) -> Text:
     line.append(decision.target, style="bold")
     if outcome.decided:
         line.append(" = ")
-        line.append(format_value(outcome.value, kind), style="green")
+        shown = format_value(outcome.value, kind)
+        line.append(shown, style=_value_style("decided", shown))
         line.append(f"   [{', '.join(decision.citations)}]", style="cyan")
     elif outcome.status == "undetermined":
         line.append(" is undetermined", style="yellow")
@@ -284,8 +293,8 @@ def _explanation_tree(node: Explanation, tree: Tree) -> None:
     if node.conditions:
         branch = tree.add("conditions")
         for condition in node.conditions:
-            mark = {True: "✓", False: "✗"}.get(condition.holds, "?")
-            text = Text(f"{mark} {condition.text}")
+            mark, style = _MARKS.get(condition.holds, ("?", "yellow"))
+            text = Text().append(mark, style=style).append(f" {condition.text}")
             if condition.citation:
                 text.append(f"  ({condition.citation})", style="cyan")
             if condition.holds not in (True, False):
@@ -317,7 +326,7 @@ def _node_label(node: Explanation) -> Text:
     label = Text()
     label.append(node.target, style="bold")
     label.append(" = " if node.status == "decided" else " is ")
-    label.append(node.value, style=_STATUS_STYLE.get(node.status, ""))
+    label.append(node.value, style=_value_style(node.status, node.value))
     if node.rule_citations:
         label.append(f"   by {', '.join(node.rule_citations)}", style="cyan")
     else:
