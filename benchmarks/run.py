@@ -104,7 +104,7 @@ def main() -> None:
 
     import baselines
     from interpreter import api
-    from interpreter.batch import DEFAULT_CHUNK_SIZE, Job, _facts_for, read_chunks
+    from interpreter.batch.run import DEFAULT_CHUNK_SIZE, Job, _facts_for, read_chunks
 
     loaded = api.load(RAMSA)
     job = Job(loaded, _facts_for(loaded, globals_path), loaded.ruleset.entities["ImportLine"])

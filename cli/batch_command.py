@@ -12,8 +12,9 @@ import sys
 import click
 from rich.console import Console
 
-from interpreter import api, batch as batch_api, report
-from interpreter.diagnostics import UserError
+from interpreter import api
+from interpreter import batch as batch_api
+from interpreter.api import UserError, report
 
 EXIT_OK, EXIT_INPUT, EXIT_DECISION, EXIT_INTERNAL = 0, 3, 4, 70
 

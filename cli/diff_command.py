@@ -1,7 +1,7 @@
 """`rules diff OLD NEW`: option parsing and output routing for the diff command only.
 
-Every decision is made by `interpreter.diff` (compare) and `interpreter.diff_report`
-(rendering); this module turns options into one API call and the result into an exit
+Every decision is made by the `interpreter.amendments` façade (compare, then diff_json or
+print_diff for rendering); this module turns options into one API call and the result into an exit
 code. Unlike the other commands, `diff` follows diff(1):
     0  no differences of substance
     1  differences (structure, decisions on the corpus, or witnesses found)
@@ -16,7 +16,7 @@ import sys
 import click
 from rich.console import Console
 
-from interpreter import report
+from interpreter.api import report
 
 # The diff engine is imported when `rules diff` runs, so other commands start faster.
 
@@ -70,8 +70,8 @@ Exit status (as diff(1), unlike the other commands):
               help="fact sets the witness search may evaluate per behaviour change (default: the engine's, 2000)")
 def diff(old: str, new: str, facts, fmt: str, witness_dir, no_witnesses: bool, no_explanations: bool,
          full_explanations: bool, seed: int, budget: int) -> None:
-    from interpreter import diff_report
-    from interpreter.diff import DiffError, compare
+    from interpreter import amendments as diff_report
+    from interpreter.amendments import DiffError, compare
 
     try:
         limits = {"budget": budget} if budget is not None else {}

@@ -17,10 +17,8 @@ import sys
 import click
 from rich.console import Console
 
-from interpreter import api, report
-from interpreter.diagnostics import UserError
-from interpreter.pipeline import Loaded
-from interpreter.scenarios import run_scenarios
+from interpreter import api
+from interpreter.api import Loaded, UserError, report, run_scenarios
 
 EXIT_OK, EXIT_NO, EXIT_USAGE, EXIT_INPUT, EXIT_DECISION, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
 
@@ -207,8 +205,10 @@ def run() -> None:
 
 
 from cli import batch_command  # noqa: E402  (rules batch)
+
 main.add_command(batch_command.batch)
 from cli import diff_command  # noqa: E402  (rules diff)
+
 main.add_command(diff_command.diff)
 
 

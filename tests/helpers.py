@@ -1,7 +1,8 @@
 """Small helpers shared by the unit tests: build a rule set from text in a temp dir."""
 import textwrap
 
-from interpreter import evaluate_data, load
+from interpreter import evaluate_data
+from interpreter import load
 
 
 def ruleset(tmp_path, text: str, name: str = "act.rules"):

@@ -16,10 +16,11 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from cli.main import main
 from interpreter import api
-from interpreter.batch import (
-    BatchIntegrityError, Job, RawChunk, SimulatedCrash, _cell, _facts_for, run_batch,
-)
-from interpreter.facts import bind_facts
+from interpreter.batch.checkpoint import BatchIntegrityError, SimulatedCrash
+from interpreter.batch.job import Job, _cell, facts_for
+from interpreter.batch.readers import RawChunk
+from interpreter.batch.run import run_batch
+from interpreter.evaluation.facts import bind_facts
 from tests.helpers import EXCEPTIONS, ruleset
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -53,7 +54,7 @@ def globals_file(example, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def job(ramsa, globals_file):
-    return Job(ramsa, _facts_for(ramsa, globals_file), ramsa.ruleset.entities["ImportLine"])
+    return Job(ramsa, facts_for(ramsa, globals_file), ramsa.ruleset.entities["ImportLine"])
 
 
 # ---------------------------------------------------------------- generated records
@@ -407,7 +408,7 @@ def test_small_rule_sets_decide_alike_in_all_engines(tmp_path, name, variant):
     entity = next(e for e in loaded.ruleset.entities.values())
     data = {entity.collection: rows}
     result = api.evaluate_data(loaded, data)
-    facts = _facts_for(loaded, None)
+    facts = facts_for(loaded, None)
     small = Job(loaded, facts, entity)
     expected = {}
     for decision in result.decisions:

@@ -16,9 +16,9 @@ from click.testing import CliRunner
 
 from cli.main import main
 from interpreter import load
-from interpreter.diff import compare
-from interpreter.revision import Sides
-from interpreter.citation import citation_key, parse_citation
+from interpreter.amendments.diff import compare
+from interpreter.amendments.revision import Sides
+from interpreter.language.citation import citation_key, parse_citation
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASES = os.path.join(ROOT, "tests", "cases")

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from cli.main import main
 from interpreter import api
-from interpreter.diagnostics import UserError
+from interpreter.language.diagnostics import UserError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OLD = os.path.join(ROOT, "rules", "ramsa")

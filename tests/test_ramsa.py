@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from cli.main import main
 from interpreter import load
-from interpreter.scenarios import run_scenarios
+from interpreter.evaluation.scenarios import run_scenarios
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RAMSA = os.path.join(ROOT, "rules", "ramsa")

@@ -1,11 +1,11 @@
-"""Calendar, fiscal-year and rounding conventions (interpreter/values.py)."""
+"""Calendar, fiscal-year and rounding conventions (interpreter/language/values.py)."""
 import datetime as dt
 from decimal import Decimal
 
 from hypothesis import given, strategies as st
 
-from interpreter.ast import Duration
-from interpreter.values import add_duration, compare_durations, fiscal_quarter, fiscal_year, round_to
+from interpreter.language.ast import Duration
+from interpreter.language.values import add_duration, compare_durations, fiscal_quarter, fiscal_year, round_to
 
 
 def test_months_clamp_to_month_end():

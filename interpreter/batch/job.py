@@ -1,0 +1,246 @@
+"""Batch job: the rule set, global facts and entity of a run -> one chunk's rows decided as an Arrow table.
+
+A `Job` binds each row of a chunk as a record, decides it with the columnar engine where that engine
+is exact and with the row-wise engine otherwise, and lays the results out in a fixed output schema
+(key, each decision's value, status and citations, an error column). A row that cannot be read
+becomes an error row; it never aborts the chunk.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+from interpreter.batch.readers import RawChunk, refuse
+from interpreter.engines.compile import Program
+from interpreter.evaluation.facts import FactBase, Record, _Binder, load_facts
+from interpreter.evaluation.report import json_value
+from interpreter.language import model
+from interpreter.language.diagnostics import UserError, did_you_mean
+from interpreter.language.pipeline import Loaded
+
+
+def facts_for(loaded: Loaded, facts_path: str | None) -> FactBase:
+    if facts_path is None:
+        return FactBase("<none>", None, {}, {e: () for e in loaded.ruleset.entities})
+    facts, diagnostics = load_facts(loaded.ruleset, facts_path)
+    if diagnostics or facts is None:
+        raise UserError(diagnostics)
+    return facts
+
+
+def choose_entity(ruleset: model.RuleSet, facts: FactBase, wanted: str | None, columns=None) -> model.Entity:
+    """--entity (a name or a collection), else the only entity whose collection the facts leave empty."""
+    entities = list(ruleset.entities.values())
+    if wanted:
+        found = ruleset.entities.get(wanted) or ruleset.entity_by_collection(wanted)
+        if found is None:
+            refuse("E607", f"no entity `{wanted}` in this rule set",
+                  suggestions=did_you_mean(wanted, [e.name for e in entities] + [e.collection for e in entities]))
+        return found
+    candidates = [e for e in entities if not facts.records.get(e.name) and any(v.owner == e.name for v in ruleset.decisions())]
+    if len(candidates) > 1 and columns:
+        fitting = [e for e in candidates if all(e.field(c) is not None for c in columns)]
+        candidates = fitting or candidates
+    if len(candidates) == 1:
+        return candidates[0]
+    names = ", ".join(e.name for e in candidates) or "none"
+    refuse("E608", f"cannot tell which entity the input holds (candidates: {names})",
+          suggestions=("name it with --entity, e.g. --entity ImportLine",))
+
+
+class Job:
+    """Everything needed to evaluate chunks: built once per process (and once per Dask worker)."""
+
+    def __init__(self, loaded: Loaded, facts: FactBase, entity: model.Entity, explain: bool = False,
+                 columnar: bool = True):
+        self.loaded = loaded
+        self.ruleset = loaded.ruleset
+        self.facts = facts
+        self.entity = entity
+        self.explain = explain
+        self.program = Program(loaded.ruleset, loaded.tables, entity.name)
+        self.session = self.program.session(facts)
+        self.decisions = self.program.decisions
+        self.fields = {f.name: f for f in entity.fields}
+        self.columnar = None
+        if columnar and not explain:
+            from interpreter.engines.columnar import ColumnarProgram
+
+            self.columnar = ColumnarProgram(self.session)
+
+    # ------------------------------------------------------------ rows
+
+    def record(self, raw: RawChunk, offset: int, binder: _Binder) -> tuple[Record | None, str | None]:
+        """One row -> (Record, None) or (None, reason)."""
+        if offset in raw.problems:
+            return None, raw.problems[offset]
+        index = raw.start + offset
+        path = f"{self.entity.collection}[{index}]"
+        binder.diagnostics.clear()
+        binder.references.clear()
+        fields = {}
+        for name, column in raw.columns.items():
+            value = column[offset]
+            if value is not None and not isinstance(value, (str, bool, int, float, Decimal, dt.date, list, dict)):
+                value = value.as_py()  # an Arrow scalar
+            if value is None:
+                continue
+            field = self.fields[name]
+            converted = binder.convert(value, field.type, f"{path}.{name}")
+            if converted is not None:
+                fields[name] = converted
+        for name in raw.extra.get(offset, {}):
+            binder.report("E411", f"{self.entity.name} has no field `{name}`", f"{path}.{name}",
+                          suggestions=did_you_mean(name, list(self.fields)))
+        for entity, key, where in binder.references:
+            if key not in self.session.by_key.get(entity, {}):
+                binder.report("E413", f"no {entity} with key {key!r} in `{self.ruleset.entities[entity].collection}`", where)
+        if binder.diagnostics:
+            return None, "; ".join(f"{d.fact_path}: {d.message}" for d in binder.diagnostics)
+        key = fields.get(self.entity.key)
+        return Record(self.entity.name, index, None if key is None else str(key), path, fields), None
+
+    def key_text(self, raw: RawChunk, offset: int):
+        column = raw.columns.get(self.entity.key)
+        if column is None:
+            return None
+        value = column[offset]
+        if value is not None and not isinstance(value, (str, bool, int, float, Decimal, dt.date, list, dict)):
+            value = value.as_py()
+        if value is None or isinstance(value, (dict, list, bool)):
+            return None
+        return str(value)
+
+    def decide_rows(self, raw: RawChunk, offsets) -> dict[int, tuple]:
+        """Row by row through the compiled closures: offset -> (key, [outcome per decision] | None, error)."""
+        binder = _Binder(self.ruleset, "<batch>")
+        results = {}
+        for offset in offsets:
+            record, problem = self.record(raw, offset, binder)
+            if record is None:
+                results[offset] = (self.key_text(raw, offset), None, problem, None)
+                continue
+            outcomes = self.session.decide(record)
+            explanation = self.explain_record(record) if self.explain else None
+            results[offset] = (record.key, outcomes, None, explanation)
+        return results
+
+    def explain_record(self, record: Record) -> str:
+        """The interpreter's explanation of every decision of one record (JSON text)."""
+        from interpreter.evaluation.evaluate import Evaluator
+        from interpreter.evaluation.explain import explain
+        from interpreter.evaluation.report import explanation_json
+        from interpreter.evaluation.trace import Tracer
+
+        records = dict(self.facts.records)
+        records[self.entity.name] = (record,)
+        facts = FactBase(self.facts.file, self.facts.as_of, self.facts.globals, records)
+        tracer = Tracer()
+        evaluator = Evaluator(self.ruleset, self.loaded.tables, facts, self.session.as_of, tracer)
+        document = {}
+        for value in self.decisions:
+            evaluator.outcome(value, record)
+            document[value.name] = explanation_json(explain(self.ruleset, tracer.frame_for(value, record)))
+        return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    # ------------------------------------------------------------ chunks
+
+    def evaluate(self, raw: RawChunk):
+        """One chunk -> (its output table (pyarrow), rows in input order; the number of bad rows)."""
+        if self.columnar is not None:
+            return self.columnar.evaluate(self, raw)
+        results = self.decide_rows(raw, range(raw.rows))
+        return self.assemble(raw, results), sum(1 for r in results.values() if r[1] is None)
+
+    def output_schema(self):
+        import pyarrow as pa
+
+        text = pa.string_view()  # what polars produces: no conversion between the engines
+        fields = [pa.field("row", pa.int64()), pa.field(self.entity.key, text)]
+        for value in self.decisions:
+            fields.append(pa.field(value.name, _arrow_type(value)))
+            fields.append(pa.field(f"{value.name}_status", text))
+            fields.append(pa.field(f"{value.name}_citations", text))
+            fields.append(pa.field(f"{value.name}_missing", text))
+        fields.append(pa.field("error", text))
+        if self.explain:
+            fields.append(pa.field("explanation", text))
+        return pa.schema(fields)
+
+    def row_columns(self, results: dict, offsets) -> dict[str, list]:
+        """Row-by-row results -> Python lists per output column (for the given offsets, in order)."""
+        columns: dict[str, list] = {"key": [], "error": [], "explanation": []}
+        per = [([], [], [], []) for _ in self.decisions]
+        program = self.program
+        for offset in offsets:
+            key, outcomes, problem, explanation = results[offset]
+            columns["key"].append(key)
+            columns["explanation"].append(explanation)
+            if outcomes is None:
+                for values, statuses, citations, missing in per:
+                    values.append(None)
+                    statuses.append("error")
+                    citations.append("")
+                    missing.append("")
+                columns["error"].append(problem)
+                continue
+            messages = []
+            for value, outcome, (values, statuses, citations, missing) in zip(self.decisions, outcomes, per):
+                status = outcome.status
+                statuses.append(status)
+                values.append(_cell(outcome.value, value.type.kind) if status == "decided" else None)
+                citations.append(program.citation_text(outcome.rules or outcome.conflict))
+                missing.append("; ".join(sorted(outcome.missing)))
+                if status in ("error", "conflict"):
+                    messages.append(f"{value.name}: {outcome.message}")
+            columns["error"].append("; ".join(messages) or None)
+        for value, (values, statuses, citations, missing) in zip(self.decisions, per):
+            columns[value.name] = values
+            columns[f"{value.name}_status"] = statuses
+            columns[f"{value.name}_citations"] = citations
+            columns[f"{value.name}_missing"] = missing
+        return columns
+
+    def assemble(self, raw: RawChunk, results: dict):
+        import pyarrow as pa
+
+        schema = self.output_schema()
+        columns = self.row_columns(results, range(raw.rows))
+        arrays = [pa.array(range(raw.start, raw.start + raw.rows), pa.int64()), pa.array(columns["key"], pa.string_view())]
+        for field in list(schema)[2:]:
+            name = field.name
+            arrays.append(pa.array(columns[name], field.type))
+        return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _arrow_type(value: model.Value):
+    import pyarrow as pa
+
+    kind = value.type.kind
+    if kind == "boolean":
+        return pa.bool_()
+    if kind == "integer":
+        return pa.int64()
+    return pa.string_view()
+
+
+def _cell(value, kind: str):
+    """A decided value as written in an output cell: json_value, sets as JSON text."""
+    if kind in ("boolean", "integer"):
+        return value
+    shown = json_value(value, kind)
+    if isinstance(shown, list):
+        return json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
+    return None if shown is None else str(shown)
+
+
+def chunk_stats(job: Job, table, bad: int) -> dict:
+    """Per decision, how many rows of a chunk have each status; and how many rows were bad."""
+    import pyarrow.compute as pc
+
+    statuses = {}
+    for value in job.decisions:
+        counts = pc.value_counts(table.column(f"{value.name}_status")).to_pylist()
+        statuses[value.name] = {entry["values"]: entry["counts"] for entry in counts}
+    return {"statuses": statuses, "bad": bad}

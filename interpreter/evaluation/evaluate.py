@@ -1,0 +1,528 @@
+"""Evaluate: RuleSet + tables + FactBase (+ as-of date) -> an Outcome per value.
+
+Guarantees:
+- three-valued: a missing fact makes what depends on it `undetermined` and the
+  outcome lists the facts that would settle it; `and`, `or`, `all of`, `any of` and
+  the quantifiers decide whenever the known operands suffice (false and unknown is
+  false);
+- defaults and exceptions: an exception that applies replaces the rule it is an
+  exception to; two applicable rules not ordered by an exception that give
+  different values are a `conflict` naming both, never a silent choice;
+- deterministic and terminating: values are memoised per (value, entity) and the
+  checker has rejected dependency cycles; recursion depth is bounded by the rule set;
+- an optional tracer receives every step; without one, nothing is recorded.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import attrs
+
+from interpreter.evaluation.facts import FactBase, Record
+from interpreter.evaluation.trace import RuleEvent, Tracer
+from interpreter.language import model
+from interpreter.language.ast import Duration
+from interpreter.language.values import (
+    EXACT, EvaluationError, Unknown, add_duration, add_durations, compare_durations, fiscal_quarter, fiscal_year,
+    next_occurrence, occurrences, round_to, unknown_of,
+)
+
+
+@attrs.frozen
+class Outcome:
+    status: str  # decided | undetermined | conflict | not_applicable | error
+    value: object = None
+    rules: tuple = ()  # the rules whose value was taken
+    missing: frozenset = frozenset()
+    conflict: tuple = ()  # rules in conflict
+    message: str | None = None
+
+    @property
+    def decided(self) -> bool:
+        return self.status == "decided"
+
+
+class _DependencyFailed(Exception):
+    def __init__(self, target: str, outcome: Outcome):
+        super().__init__(target)
+        self.target = target
+        self.outcome = outcome
+
+
+# Results of evaluating one rule together with the exceptions below it.
+@attrs.frozen
+class _Applies:
+    value: object
+    rules: tuple
+
+
+@attrs.frozen
+class _NotApplies:
+    pass
+
+
+@attrs.frozen
+class _Undecided:
+    missing: frozenset
+    possible: tuple  # values it might take; None inside means "anything"
+
+
+@attrs.frozen
+class _Conflict:
+    rules: tuple
+    values: tuple
+
+
+class Evaluator:
+    def __init__(self, ruleset: model.RuleSet, tables: dict, facts: FactBase, as_of: dt.date | None,
+                 tracer: Tracer | None = None):
+        self.ruleset = ruleset
+        self.tables = tables
+        self.facts = facts
+        self.as_of = as_of
+        self.tracer = tracer
+        self._memo: dict[tuple[str, str | None], Outcome] = {}
+        self._exceptions: dict[str, list[model.Rule]] = {}
+        for rule in ruleset.rules.values():
+            if rule.exception_to is not None:
+                self._exceptions.setdefault(rule.exception_to, []).append(rule)
+
+    # ------------------------------------------------------------ values
+
+    def outcome(self, value: model.Value, record: Record | None) -> Outcome:
+        key = (value.id, record.path if record else None)
+        known = self._memo.get(key)
+        if known is not None:
+            if self.tracer:
+                self.tracer.reuse(value, record)
+            return known
+        if self.tracer:
+            self.tracer.enter(value, record)
+        try:
+            outcome = self._compute(value, record)
+        except (_DependencyFailed, EvaluationError) as failure:
+            outcome = failure_outcome(failure)
+        except RecursionError:
+            outcome = Outcome("error", message="evaluation nested too deeply for this machine")
+        self._memo[key] = outcome
+        if self.tracer:
+            self.tracer.exit(outcome)
+        return outcome
+
+    def _compute(self, value: model.Value, record: Record | None) -> Outcome:
+        env = {}
+        if record is not None:
+            entity = self.ruleset.entities[value.owner]
+            env[entity.variable] = record
+        labels = {rule.label for rule in value.rules}
+        roots = [r for r in value.rules if r.exception_to is None or r.exception_to not in labels]
+        return outcome_of(self._siblings([self._rule_tree(rule, env) for rule in roots]))
+
+    def _rule_tree(self, rule: model.Rule, env: dict):
+        below = self._siblings([self._rule_tree(r, env) for r in self._exceptions.get(rule.label, ())])
+        if isinstance(below, (_Applies, _Conflict)):
+            if self.tracer:
+                self.tracer.rule(RuleEvent(rule, "overridden"))
+            return below
+        condition = True if rule.condition is None else self.eval(rule.condition, env)
+        if self.tracer and rule.condition is not None:
+            self.tracer.operand(rule.condition, condition)
+        if condition is False:
+            if self.tracer:
+                self.tracer.rule(RuleEvent(rule, "not_applied", condition))
+            return below
+        if condition is True:
+            consequence = self.eval(rule.consequence, env)
+        else:
+            try:
+                consequence = self.eval(rule.consequence, env)
+            except EvaluationError:
+                # The rule may not apply at all, so its value cannot fail the decision.
+                consequence = Unknown(frozenset())
+        result, status = combine_rule(rule, below, condition, consequence)
+        if self.tracer:
+            self.tracer.rule(RuleEvent(rule, status, condition, consequence))
+        return result
+
+    @staticmethod
+    def _siblings(results):
+        applies = [r for r in results if isinstance(r, _Applies)]
+        conflicts = [r for r in results if isinstance(r, _Conflict)]
+        undecided = [r for r in results if isinstance(r, _Undecided)]
+        if conflicts:
+            return conflicts[0]
+        distinct = []
+        for result in applies:
+            if all(result.value != other.value for other in distinct):
+                distinct.append(result)
+        if len(distinct) > 1:
+            return _Conflict(tuple(r.rules[0] for r in distinct), tuple(r.value for r in distinct))
+        if undecided:
+            possible = tuple(p for u in undecided for p in u.possible)
+            missing = frozenset().union(*(u.missing for u in undecided))
+            if applies and all(p is not None and p == applies[0].value for p in possible):
+                return _Applies(applies[0].value, tuple(rule for a in applies for rule in a.rules))
+            return _Undecided(missing, possible + tuple(a.value for a in applies))
+        if applies:
+            return _Applies(applies[0].value, tuple(rule for a in applies for rule in a.rules))
+        return _NotApplies()
+
+    def value_of(self, value_id: str, record: Record | None):
+        value = self.ruleset.values[value_id]
+        outcome = self.outcome(value, record)
+        if outcome.status == "decided":
+            return outcome.value
+        if outcome.status == "undetermined":
+            return Unknown(outcome.missing)
+        target = f"{record.label}.{value.name}" if record else value.name
+        raise _DependencyFailed(target, outcome)
+
+    # ------------------------------------------------------------ expressions
+
+    def eval(self, node, env: dict):
+        method = getattr(self, "_" + type(node).__name__)
+        return method(node, env)
+
+    def _traced(self, node, value):
+        if self.tracer:
+            self.tracer.operand(node, value)
+        return value
+
+    def _Const(self, node, env):
+        return node.value
+
+    def _AsOf(self, node, env):
+        if self.as_of is None:
+            return Unknown(frozenset({"as_of"}))
+        return self.as_of
+
+    def _FactRef(self, node, env):
+        value = self.facts.globals.get(node.name)
+        if self.tracer:
+            self.tracer.fact(node.name, value, node.type.kind)
+        if value is None:
+            return Unknown(frozenset({node.name}))
+        return value
+
+    def _Var(self, node, env):
+        return env[node.name]
+
+    def _FieldRef(self, node, env):
+        subject = self.eval(node.subject, env)
+        if isinstance(subject, Unknown):
+            return subject
+        value = subject.fields.get(node.field)
+        path = f"{subject.path}.{node.field}"
+        if self.tracer:
+            self.tracer.fact(path, value, node.type.kind)
+        if value is None:
+            return Unknown(frozenset({path}))
+        if node.type.kind == "entity":
+            return self.facts.record_by_key(node.type.name, value)
+        return value
+
+    def _ValueRef(self, node, env):
+        record = None
+        if node.subject is not None:
+            record = self.eval(node.subject, env)
+            if isinstance(record, Unknown):
+                return record
+        return self.value_of(node.value_id, record)
+
+    def _CollectionRef(self, node, env):
+        return self.facts.records.get(node.entity, ())
+
+    def _TableRows(self, node, env):
+        return tuple(self.tables[node.table].rows)
+
+    def _table_row(self, table_name, key_node, as_of_node, env):
+        table = self.tables[table_name]
+        key = self.eval(key_node, env)
+        when = None
+        if table.table.dated_from is not None:  # an undated table never needs a date
+            when = self.eval(as_of_node, env) if as_of_node is not None else self._AsOf(None, env)
+        missing = unknown_of(key, when)
+        if missing is not None:
+            return missing
+        row = table.find(str(key), when)
+        if row is not None and self.tracer:
+            self.tracer.row(row)
+        return row
+
+    def _TableLookup(self, node, env):
+        row = self._table_row(node.table, node.key, node.as_of, env)
+        if row is None:
+            key = self.eval(node.key, env)
+            raise EvaluationError(f"table `{node.table}` has no row for {key!r}"
+                                  + (" in force on that date" if self.tables[node.table].table.dated_from else ""))
+        return row
+
+    def _TableMembership(self, node, env):
+        row = self._table_row(node.table, node.key, node.as_of, env)
+        if isinstance(row, Unknown):
+            return self._traced(node, row)
+        return self._traced(node, (row is None) if node.negated else (row is not None))
+
+    def _RowField(self, node, env):
+        row = self.eval(node.row, env)
+        if isinstance(row, Unknown):
+            return row
+        value = row.data.get(node.column)
+        if value is None:
+            raise EvaluationError(f"table `{node.table}` row {row.key!r} has no {node.column}")
+        return value
+
+    def _Not(self, node, env):
+        operand = self.eval(node.operand, env)
+        return self._traced(node, operand if isinstance(operand, Unknown) else not operand)
+
+    def _Negate(self, node, env):
+        operand = self.eval(node.operand, env)
+        return operand if isinstance(operand, Unknown) else -operand
+
+    def _Binary(self, node, env):
+        op = node.op
+        if op in ("and", "or"):
+            decisive = op == "or"
+            left = self._traced(node.left, self.eval(node.left, env))
+            if left is decisive:
+                return self._traced(node, decisive)
+            right = self._traced(node.right, self.eval(node.right, env))
+            if right is decisive:
+                return self._traced(node, decisive)
+            missing = unknown_of(left, right)
+            return self._traced(node, missing if missing is not None else (not decisive))
+        left, right = self.eval(node.left, env), self.eval(node.right, env)
+        missing = unknown_of(left, right)
+        if missing is not None:
+            return self._traced(node, missing) if op in ("=", "!=", "<", "<=", ">", ">=") else missing
+        if op in ("=", "!=", "<", "<=", ">", ">="):
+            return self._traced(node, _compare(op, left, right))
+        return _arithmetic(op, left, right)
+
+    def _SetMembership(self, node, env):
+        element, collection = self.eval(node.element, env), self.eval(node.collection, env)
+        missing = unknown_of(element, collection)
+        if missing is not None:
+            return self._traced(node, missing)
+        found = element in collection
+        return self._traced(node, not found if node.negated else found)
+
+    def _If(self, node, env):
+        condition = self._traced(node.condition, self.eval(node.condition, env))
+        if condition is True:
+            return self.eval(node.then, env)
+        if condition is False:
+            return self.eval(node.otherwise, env)
+        then, otherwise = self.eval(node.then, env), self.eval(node.otherwise, env)
+        if not isinstance(then, Unknown) and then == otherwise:
+            return then
+        return condition | (unknown_of(then, otherwise) or Unknown(frozenset()))
+
+    def _AllAnyOf(self, node, env):
+        items = [self._traced(item, self.eval(item, env)) for item in node.items]
+        return self._traced(node, _kleene(node.kind, items))
+
+    def _Quantifier(self, node, env):
+        collection = self.eval(node.collection, env)
+        if isinstance(collection, Unknown):
+            return collection
+        results = []
+        for element in _ordered(collection):
+            results.append(self.eval(node.condition, {**env, node.variable.name: element}))
+        return self._traced(node, _kleene(node.kind, results))
+
+    def _Aggregate(self, node, env):
+        collection = self.eval(node.collection, env)
+        if isinstance(collection, Unknown):
+            return collection
+        selected, missing = [], frozenset()
+        for element in _ordered(collection):
+            inner = {**env, node.variable.name: element}
+            if node.where is not None:
+                keep = self.eval(node.where, inner)
+                if isinstance(keep, Unknown):
+                    missing |= keep.missing
+                    continue
+                if not keep:
+                    continue
+            selected.append(self.eval(node.value, inner) if node.value is not None else element)
+        return fold_aggregate(node, selected, missing)
+
+    def _SetLiteral(self, node, env):
+        items = [self.eval(i, env) for i in node.items]
+        missing = unknown_of(*items)
+        return missing if missing is not None else frozenset(items)
+
+    def _Call(self, node, env):
+        args = [self.eval(a, env) for a in node.args]
+        missing = unknown_of(*args)
+        if missing is not None:
+            return missing
+        return call_builtin(node.function, args)
+
+    def _Invalid(self, node, env):
+        raise EvaluationError("this rule set has errors; run `rules check`")
+
+
+# ---------------------------------------------------------------- helpers shared with `compile`
+
+def call_builtin(name: str, args: list):
+    """A built-in function applied to known arguments."""
+    if name.startswith("round_"):
+        return round_to(name, args[0], int(args[1]))
+    if name == "fiscal_year":
+        return fiscal_year(args[0])
+    if name == "fiscal_quarter":
+        return fiscal_quarter(args[0])
+    if name == "year_of":
+        return args[0].year
+    if name == "days_between":
+        return (args[1] - args[0]).days
+    if name == "percent_of":
+        if args[1] == 0:
+            raise EvaluationError("percent_of: the whole is zero")
+        return EXACT.divide(Decimal(args[0]), Decimal(args[1]))
+    if name == "days":
+        return Duration(int(args[0]), "days")
+    if name == "next_occurrence":
+        return next_occurrence(*args)
+    if name == "occurrences":
+        return occurrences(*args)
+    if name == "abs":
+        return abs(args[0])
+    raise EvaluationError(f"unknown function {name}")
+
+
+def combine_rule(rule: model.Rule, below, condition, consequence):
+    """One rule's result from the result of its exceptions (`below`: neither applying nor
+    in conflict), its condition (true or unknown) and its consequence -> (result, trace status)."""
+    if condition is True and not isinstance(consequence, Unknown):
+        if isinstance(below, _Undecided) and all(p is not None and p == consequence for p in below.possible):
+            below = _NotApplies()
+        if isinstance(below, _Undecided):
+            return _Undecided(below.missing, below.possible + (consequence,)), "pending"
+        return _Applies(consequence, (rule,)), "applied"
+    missing = unknown_of(condition, consequence)
+    possible = (None if isinstance(consequence, Unknown) else consequence,)
+    if isinstance(below, _Undecided):
+        return _Undecided(below.missing | missing.missing, below.possible + possible), "unknown"
+    return _Undecided(missing.missing, possible), "unknown"
+
+
+def outcome_of(result) -> Outcome:
+    """The outcome of a value from the combined result of its root rules."""
+    if isinstance(result, _Applies):
+        return Outcome("decided", result.value, result.rules)
+    if isinstance(result, _Undecided):
+        return Outcome("undetermined", missing=result.missing)
+    if isinstance(result, _Conflict):
+        shown = ", ".join(f"{r.citation} (`{r.label}`) gives {v}" for r, v in zip(result.rules, result.values))
+        return Outcome("conflict", conflict=result.rules, message=f"rules not ordered by an exception disagree: {shown}")
+    return Outcome("not_applicable", message="no rule applies")
+
+
+def failure_outcome(failure: Exception) -> Outcome:
+    """The error outcome of a value whose evaluation raised: a failed dependency or an evaluation error."""
+    if isinstance(failure, _DependencyFailed):
+        return Outcome("error", message=f"depends on `{failure.target}`, which is "
+                       + ("in conflict" if failure.outcome.status == "conflict" else
+                          "not given by any rule" if failure.outcome.status == "not_applicable" else "in error"))
+    return Outcome("error", message=str(failure))
+
+
+def fold_aggregate(node, selected: list, missing: frozenset):
+    """count / sum / min / max / set of the selected elements (shared with the compiled path)."""
+    missing |= frozenset().union(*(v.missing for v in selected if isinstance(v, Unknown)))
+    if missing:
+        return Unknown(missing)
+    kind = node.kind
+    if kind == "count":
+        return len(selected)
+    if kind == "set":
+        return frozenset(selected)
+    if kind == "sum":
+        if not selected:
+            return Decimal(0) if node.value is None else _zero_like(node)
+        total = selected[0]
+        for item in selected[1:]:
+            total = _arithmetic("+", total, item)
+        return total
+    if not selected:
+        raise EvaluationError(f"{kind} of an empty selection")
+    if all(isinstance(v, Duration) for v in selected):
+        best = selected[0]
+        for item in selected[1:]:
+            comparison = compare_durations(item, best)
+            if (comparison < 0) if kind == "min" else (comparison > 0):
+                best = item
+        return best
+    return min(selected) if kind == "min" else max(selected)
+
+
+def _zero_like(node):
+    from interpreter.language import types as T
+
+    kind = getattr(node.value, "type", None)
+    if isinstance(kind, T.Type) and kind.kind == "integer":
+        return 0
+    return Decimal(0)
+
+
+def _ordered(collection):
+    if isinstance(collection, (frozenset, set)):
+        return sorted(collection, key=lambda v: (str(type(v)), str(v)))
+    return collection
+
+
+def _kleene(kind: str, items):
+    decisive = kind == "any"
+    if any(item is decisive for item in items):
+        return decisive
+    missing = unknown_of(*items)
+    if missing is not None:
+        return missing
+    return not decisive
+
+
+def _compare(op: str, left, right) -> bool:
+    if isinstance(left, Duration) and isinstance(right, Duration):
+        order = compare_durations(left, right)
+        return {"=": order == 0, "!=": order != 0, "<": order < 0, "<=": order <= 0, ">": order > 0, ">=": order >= 0}[op]
+    if op == "=":
+        return left == right
+    if op == "!=":
+        return left != right
+    try:
+        return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]
+    except TypeError as exc:
+        raise EvaluationError(f"cannot order {left!r} and {right!r}") from exc
+
+
+def _arithmetic(op: str, left, right):
+    if isinstance(left, dt.date):
+        if isinstance(right, Duration):
+            return add_duration(left, right, 1 if op == "+" else -1)
+        if isinstance(right, dt.date) and op == "-":
+            return Duration((left - right).days, "days")
+    if isinstance(left, Duration) and isinstance(right, Duration):
+        return add_durations(left, right, 1 if op == "+" else -1)
+    if op == "*" and isinstance(left, Duration) and isinstance(right, int):
+        return Duration(left.amount * right, left.unit)
+    if op == "*" and isinstance(left, int) and isinstance(right, Duration):
+        return Duration(right.amount * left, right.unit)
+    if isinstance(left, frozenset):
+        return left | right if op == "+" else left - right
+    if isinstance(left, int) and isinstance(right, int) and op != "/":
+        return {"+": left + right, "-": left - right, "*": left * right}[op]
+    a, b = Decimal(left), Decimal(right)
+    if op == "+":
+        return EXACT.add(a, b)
+    if op == "-":
+        return EXACT.subtract(a, b)
+    if op == "*":
+        return EXACT.multiply(a, b)
+    if b == 0:
+        raise EvaluationError("division by zero")
+    return EXACT.divide(a, b)
