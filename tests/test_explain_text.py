@@ -4,7 +4,8 @@ import os
 
 from rich.console import Console
 
-from interpreter import api, report
+from interpreter import api
+from interpreter.api import report
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RAMSA = os.path.join(ROOT, "rules", "ramsa")
