@@ -1,6 +1,8 @@
 """Seeded synthetic RAMSA import lines, and the shared facts (GLOBALS) to decide them with.
 
     python benchmarks/generate.py 1000000 lines.parquet --globals globals.yaml [--seed 7]
+    python benchmarks/generate.py 3000 lines.csv --globals globals.yaml        # .csv or .parquet
+
 
 The mix (by origin and producer): 30% China, 10% goods from third countries produced by a
 foreign entity of concern (a PRC-incorporated producer in VNM, MEX, MYS, IDN), 8% other
@@ -11,7 +13,10 @@ other countries. Forms cover the nine ProductForm variants (about a third are go
 not cover: final products, semi-finished goods, other goods); HTS codes are 70% Section 301
 subheadings (some as 10-digit statistical suffixes, some without dots) and 30% other codes;
 minerals are 85% on the USGS list. Customs values are exact cents (decimal128(14, 2)).
-Generation is vectorised (NumPy) and written in row groups, so 10M lines need little memory.
+Generation is vectorised with NumPy (the `bench` extra: pip install -e ".[bench]") and written in
+row groups, so 10M lines need little memory. Without NumPy the same mix is drawn in pure Python
+(about 20 times slower, and other rows for the same seed); it says so on standard error.
+rules/ramsa/examples/batch/ was made with NumPy, seed 7 (see its README.md).
 """
 from __future__ import annotations
 
@@ -20,10 +25,18 @@ import csv
 import datetime as dt
 import os
 
-import numpy as np
+import random
+import sys
+from decimal import Decimal
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
+
+try:
+    import numpy as np
+except ImportError:  # the `bench` extra is not installed: fall back to pure Python
+    np = None
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RAMSA = os.path.join(ROOT, "rules", "ramsa")
@@ -55,6 +68,9 @@ def _reference():
 
 def batches(n: int, seed: int = 7, batch_rows: int = 1 << 20):
     """Yield pyarrow RecordBatches totalling n synthetic import lines (deterministic for a seed)."""
+    if np is None:
+        yield from _batches_pure_python(n, seed, batch_rows)
+        return
     hts_301, minerals = _reference()
     hts_301 = hts_301 + [h + "10" for h in hts_301 if len(h) == 10][:5] + [h.replace(".", "") for h in hts_301[:5]]
     hts_all = np.array(hts_301 + OTHER_HTS, dtype=object)
@@ -89,7 +105,38 @@ def batches(n: int, seed: int = 7, batch_rows: int = 1 << 20):
         done += rows
 
 
-def _cents_to_dollars(cents: np.ndarray) -> pa.Array:
+def _batches_pure_python(n: int, seed: int, batch_rows: int):
+    """The same mix as `batches`, drawn with `random` (NumPy absent): other rows for the same seed."""
+    hts_301, minerals = _reference()
+    hts_301 = hts_301 + [h + "10" for h in hts_301 if len(h) == 10][:5] + [h.replace(".", "") for h in hts_301[:5]]
+    hts_all = hts_301 + OTHER_HTS
+    hts_p = [0.7 / len(hts_301)] * len(hts_301) + [0.3 / len(OTHER_HTS)] * len(OTHER_HTS)
+    mineral_all = minerals + NON_CRITICAL
+    mineral_p = [0.85 / len(minerals)] * len(minerals) + [0.15 / len(NON_CRITICAL)] * len(NON_CRITICAL)
+    rng = random.Random(seed)
+    start = dt.date(2026, 1, 1)
+    low, high = 100_00, 2_000_000_00
+    done = 0
+    while done < n:
+        rows = min(batch_rows, n - done)
+        which = rng.choices(ORIGINS, weights=[w for _, _, w in ORIGINS], k=rows)
+        cents = [int(low * (high / low) ** rng.random()) for _ in range(rows)]
+        columns = {
+            "id": pa.array([f"L{i}" for i in range(done, done + rows)], pa.string()),
+            "hts": pa.array(rng.choices(hts_all, weights=hts_p, k=rows), pa.string()),
+            "form": pa.array(rng.choices(FORMS, weights=FORM_WEIGHTS, k=rows), pa.string()),
+            "mineral": pa.array(rng.choices(mineral_all, weights=mineral_p, k=rows), pa.string()),
+            "incorporates_critical_mineral": pa.array([rng.random() < 0.9 for _ in range(rows)], pa.bool_()),
+            "origin_country": pa.array([origin for origin, _, _ in which], pa.string()),
+            "producer_jurisdiction": pa.array([producer for _, producer, _ in which], pa.string()),
+            "entry_date": pa.array([start + dt.timedelta(days=rng.randrange(365)) for _ in range(rows)], pa.date32()),
+            "customs_value": pa.array([Decimal(c).scaleb(-2) for c in cents], pa.decimal128(14, 2)),
+        }
+        yield pa.RecordBatch.from_pydict(columns)
+        done += rows
+
+
+def _cents_to_dollars(cents) -> pa.Array:
     """int64 cents -> decimal128(14, 2) dollars, exactly (built from the unscaled integers)."""
     # decimal128 stores the unscaled value in the low 64 bits (little endian) and the sign in the high ones
     low = cents.astype("<i8").view("<u8")
@@ -97,6 +144,18 @@ def _cents_to_dollars(cents: np.ndarray) -> pa.Array:
     data = np.empty(len(cents) * 2, dtype="<u8")
     data[0::2], data[1::2] = low, high
     return pa.Array.from_buffers(pa.decimal128(14, 2), len(cents), [None, pa.py_buffer(data.tobytes())])
+
+
+def write_csv(n: int, path: str, seed: int = 7) -> None:
+    import pyarrow.csv as pcsv
+
+    with pcsv.CSVWriter(path, _schema()) as writer:
+        for batch in batches(n, seed):
+            writer.write_batch(batch)
+
+
+def _schema() -> pa.Schema:
+    return next(batches(1)).schema
 
 
 def write_parquet(n: int, path: str, seed: int = 7, row_group: int = 1 << 17) -> None:
@@ -129,7 +188,10 @@ def main() -> None:
     parser.add_argument("--globals", default=None)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    write_parquet(args.n, args.output, args.seed)
+    if np is None:
+        print("numpy is not installed (pip install -e \".[bench]\"): drawing the lines in pure Python, "
+              "slower and with other rows than NumPy draws for the same seed", file=sys.stderr)
+    (write_csv if args.output.endswith(".csv") else write_parquet)(args.n, args.output, args.seed)
     if args.globals:
         write_globals(args.globals)
 

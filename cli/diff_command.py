@@ -31,7 +31,7 @@ def _console(stream) -> Console:
 HELP = """Compare two versions of a rule set: what changed by citation, which decisions change.
 
 OLD and NEW are each a rule-set directory, or a git revision of one written REV:PATH
-(e.g. HEAD~1:rules/ramsa, v1.0:rules/ramsa, main:./rules/ramsa): PATH is relative to the
+(e.g. HEAD~1:rules/ramsa, main:./rules/ramsa, or a tag of yours: v1.0:rules/ramsa): PATH is relative to the
 top of the repository (or to the current directory when it starts with ./). A path that
 exists on disk is always read as a directory.
 
@@ -43,12 +43,6 @@ every decision whose value changed is listed with both explanations, apart from 
 whose value stayed but whose legal basis changed. For every behaviour change the corpus
 does not show, a bounded search writes a minimal witness fact file (under --witnesses, or
 a temporary directory that is printed) on which the two versions decide differently.
-
-\b
-Exit status (as diff(1), unlike the other commands):
-  0  no differences of substance
-  1  differences found
-  2  any error, bad input included (other commands use 3 for bad input)
 """
 
 

@@ -17,6 +17,7 @@ import sys
 import click
 from rich.console import Console
 
+from cli import completion
 from interpreter import api
 from interpreter.api import Loaded, UserError, report, run_scenarios
 
@@ -113,7 +114,7 @@ def eval_command(ruleset: str, facts: str, as_of, fmt: str, with_explanations: b
 @main.command()
 @click.argument("ruleset", type=click.Path())
 @click.argument("facts", type=click.Path())
-@click.argument("target")
+@click.argument("target", shell_complete=completion.complete_target)
 @AS_OF
 @FORMAT
 def explain(ruleset: str, facts: str, target: str, as_of, fmt: str) -> None:
@@ -210,6 +211,8 @@ main.add_command(batch_command.batch)
 from cli import diff_command  # noqa: E402  (rules diff)
 
 main.add_command(diff_command.diff)
+from cli import help_text  # noqa: E402  (summaries, examples and exit codes; keep this after every add_command)
+help_text.teach(main)
 
 
 if __name__ == "__main__":

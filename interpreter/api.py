@@ -12,7 +12,7 @@ from __future__ import annotations
 from interpreter.evaluation import report
 from interpreter.evaluation.decide import (
     DecisionResult, EvaluationResult, TargetError, decide, decision_of, evaluate, evaluate_data, explain, explain_all,
-    find_target, require_loaded, resolve_target,
+    find_target, require_loaded, resolve_target, targets,
 )
 from interpreter.evaluation.scenarios import run_scenarios
 from interpreter.language.diagnostics import UserError
@@ -42,5 +42,5 @@ def document(loaded: Loaded) -> str:
 
 
 __all__ = ["load", "evaluate", "evaluate_data", "decide", "decision_of", "explain", "explain_all", "find_target",
-           "resolve_target", "coverage", "notes", "document", "run_scenarios", "report",
+           "resolve_target", "targets", "coverage", "notes", "document", "run_scenarios", "report",
            "DecisionResult", "EvaluationResult", "Loaded", "TargetError", "UserError"]

@@ -152,6 +152,19 @@ def resolve_target(ruleset: model.RuleSet, facts: FactBase, target: str) -> tupl
     return value, record
 
 
+def targets(loaded: Loaded, facts_path: str) -> list[str]:
+    """Every target a fact file gives the rule set, values included, in rule-set then fact-file order."""
+    require_loaded(loaded)
+    facts, diagnostics = load_facts(loaded.ruleset, facts_path)
+    if diagnostics or facts is None:
+        raise UserError(diagnostics)
+    names = []
+    for value in loaded.ruleset.values.values():
+        records = [None] if value.owner is None else facts.records.get(value.owner, ())
+        names.extend(target_name(value, record) for record in records)
+    return names
+
+
 def decide(loaded: Loaded, facts, target: str, as_of: dt.date | None = None,
            with_explanation: bool = True) -> tuple[DecisionResult, Explanation | None]:
     """One decision (or value) and, if asked, its explanation, evaluating only what it depends on.
