@@ -211,6 +211,8 @@ main.add_command(batch_command.batch)
 from cli import diff_command  # noqa: E402  (rules diff)
 
 main.add_command(diff_command.diff)
+from cli import init_command  # noqa: E402  (rules init)
+main.add_command(init_command.init)
 from cli import help_text  # noqa: E402  (summaries, examples and exit codes; keep this after every add_command)
 help_text.teach(main)
 

@@ -41,6 +41,13 @@ def document(loaded: Loaded) -> str:
     return render(loaded)
 
 
+def init(path: str, act: str | None = None, title: str | None = None) -> list[str]:
+    """A new rule set in `path` that passes check and test as written; the files it wrote."""
+    from interpreter.bill.scaffold import create
+
+    return create(path, act, title)
+
+
 __all__ = ["load", "evaluate", "evaluate_data", "decide", "decision_of", "explain", "explain_all", "find_target",
-           "resolve_target", "targets", "coverage", "notes", "document", "run_scenarios", "report",
+           "resolve_target", "targets", "coverage", "notes", "document", "init", "run_scenarios", "report",
            "DecisionResult", "EvaluationResult", "Loaded", "TargetError", "UserError"]
