@@ -27,7 +27,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RAMSA = os.path.join(ROOT, "rules", "ramsa")
 EXAMPLE = os.path.join(RAMSA, "examples", "imports_2026.yaml")
 FIELDS = ["id", "hts", "description", "form", "mineral", "incorporates_critical_mineral", "origin_country",
-          "producer_jurisdiction", "entry_date", "customs_value"]
+          "mined_in", "processed_in", "producer_jurisdiction", "producer_otherwise_subject_to", "entry_date",
+          "customs_value"]
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +74,7 @@ hts_codes = st.one_of(
 countries = st.sampled_from(["CHN", "RUS", "VEN", "IRN", "PRK", "AUS", "JPN", "CAN", "DEU", "VNM", "MEX", "IND", "XXX"])
 minerals = st.sampled_from(["neodymium", "lithium", "graphite", "silicon", "zinc", "copper", "gold", "tungsten",
                             "silver", "uranium", "nonesuch", "Lithium"])
-forms = st.sampled_from(["mined", "processed", "permanent_magnet", "lithium_ion_battery_ev", "lithium_ion_battery_other",
+forms = st.sampled_from(["mined", "processed", "processed_intermediate", "permanent_magnet", "lithium_ion_battery_ev", "lithium_ion_battery_other",
                          "battery_part_non_lithium", "semi_finished_good", "final_product", "other_good"])
 money = st.one_of(
     st.decimals(min_value=0, max_value=10 ** 9, places=2).map(lambda d: f"${d:,}"),
@@ -84,7 +85,8 @@ money = st.one_of(
 )
 FIELD_STRATEGIES = {
     "hts": hts_codes, "description": st.just("goods"), "form": forms, "mineral": minerals,
-    "incorporates_critical_mineral": st.booleans(), "origin_country": countries, "producer_jurisdiction": countries,
+    "incorporates_critical_mineral": st.booleans(), "origin_country": countries, "mined_in": countries,
+    "processed_in": countries, "producer_jurisdiction": countries, "producer_otherwise_subject_to": countries,
     "entry_date": dates.map(dt.date.isoformat), "customs_value": money,
 }
 

@@ -33,11 +33,11 @@ amend("act.rules", [
 # ---- §3(3)(B)(i), §3(4), §3(7)
 amend("s3_definitions.rules", [
     # §3(3)(B)(i): a wafer is still a semi-finished good (conforming change; the statute text is unchanged)
-    ('''        value ImportLine.is_semi_finished_good: boolean "the good is a semi-finished good"
-          = line.form = semi_finished_good''',
+    ('''        value ImportLine.is_semi_finished_good: boolean "the good is a semi-finished good that incorporates a critical mineral"
+          = line.form = semi_finished_good and incorporates_a_critical_mineral''',
      '''        note "Semiconductor wafers have their own ProductForm since §3(7) names them; they remain semi-finished goods."
-        value ImportLine.is_semi_finished_good: boolean "the good is a semi-finished good"
-          = line.form in {semi_finished_good, semiconductor_wafer}'''),
+        value ImportLine.is_semi_finished_good: boolean "the good is a semi-finished good that incorporates a critical mineral"
+          = line.form in {semi_finished_good, semiconductor_wafer} and incorporates_a_critical_mineral'''),
     # §3(4): subparagraph (B) ("includes Venezuela") struck; (A) folded into the paragraph
     ('''  paragraph (4) "FOREIGN COUNTRY OF CONCERN":
     text "The term “foreign country of concern”—"
@@ -87,7 +87,7 @@ amend("s4_alliance.rules", [
           - country.agreement_covered_select_products'''),
     ('note "Day counting: the 90-day period after a certification submitted on day D runs from D + 1 to D + 90 days; it “has elapsed” from D + 91 days."',
      'note "Day counting: the 60-day period after a certification submitted on day D runs from D + 1 to D + 60 days; it “has elapsed” from D + 61 days."'),
-    ('outside “that 90-day period” (paragraph (2))', 'outside “that 60-day period” (paragraph (2))'),
+    ('counts as enacted during “that 90-day period” (paragraph (2))', 'counts as enacted during “that 60-day period” (paragraph (2))'),
     ('text """a period of 90 days has elapsed after the submission of a certification that the country is',
      'text """a period of 60 days has elapsed after the submission of a certification that the country is'),
     ('disapproval is not enacted into law under subsection (i) during that 90-day period."""',
@@ -95,8 +95,8 @@ amend("s4_alliance.rules", [
     ('deadline Country.review_period_end: date "last day of the 90-day congressional review period after certification"',
      'deadline Country.review_period_end: date "last day of the 60-day congressional review period after certification"'),
     ('= country.certification_date + 90 days', '= country.certification_date + 60 days'),
-    ('value Country.disapproved_during_review_period: boolean "a joint resolution of disapproval was enacted during the 90-day period"',
-     'value Country.disapproved_during_review_period: boolean "a joint resolution of disapproval was enacted during the 60-day period"'),
+    ('value Country.disapproved_during_review_period: boolean "a joint resolution of disapproval was enacted during the 90-day period (the day of submission included)"',
+     'value Country.disapproved_during_review_period: boolean "a joint resolution of disapproval was enacted during the 60-day period (the day of submission included)"'),
     ('value Country.review_period_lapsed_without_disapproval: boolean "90 days have elapsed after the certification with no joint resolution of disapproval enacted"',
      'value Country.review_period_lapsed_without_disapproval: boolean "60 days have elapsed after the certification with no joint resolution of disapproval enacted"'),
     ('value Country.review_period_lapsed_before_agreement_date: boolean "the 90-day period had elapsed without disapproval by the agreement\'s date"',

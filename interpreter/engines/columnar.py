@@ -204,7 +204,8 @@ class ColumnarProgram:
 
     def _Not(self, node, env):
         operand = self.expr(node.operand, env)
-        return C(~operand.expr, operand.fb, "boolean")
+        # an unknown constant operand is an untyped null, which polars cannot negate
+        return C(~operand.expr.cast(_pl().Boolean), operand.fb, "boolean")
 
     def _Binary(self, node, env):
         pl = _pl()
