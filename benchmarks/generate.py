@@ -97,7 +97,11 @@ def batches(n: int, seed: int = 7, batch_rows: int = 1 << 20):
             "mineral": pa.array(rng.choice(mineral_all, size=rows, p=mineral_p), pa.string()),
             "incorporates_critical_mineral": pa.array(rng.random(rows) < 0.9, pa.bool_()),
             "origin_country": pa.array(origins[which], pa.string()),
+            # mined and processed where it originates; a producer subject to no other jurisdiction
+            "mined_in": pa.array(origins[which], pa.string()),
+            "processed_in": pa.array(origins[which], pa.string()),
             "producer_jurisdiction": pa.array(producers[which], pa.string()),
+            "producer_otherwise_subject_to": pa.array(producers[which], pa.string()),
             "entry_date": pa.array((start_day + rng.integers(0, 365, size=rows)).astype(np.int32), pa.date32()),
             "customs_value": _cents_to_dollars(cents),
         }
@@ -128,7 +132,10 @@ def _batches_pure_python(n: int, seed: int, batch_rows: int):
             "mineral": pa.array(rng.choices(mineral_all, weights=mineral_p, k=rows), pa.string()),
             "incorporates_critical_mineral": pa.array([rng.random() < 0.9 for _ in range(rows)], pa.bool_()),
             "origin_country": pa.array([origin for origin, _, _ in which], pa.string()),
+            "mined_in": pa.array([origin for origin, _, _ in which], pa.string()),
+            "processed_in": pa.array([origin for origin, _, _ in which], pa.string()),
             "producer_jurisdiction": pa.array([producer for _, producer, _ in which], pa.string()),
+            "producer_otherwise_subject_to": pa.array([producer for _, producer, _ in which], pa.string()),
             "entry_date": pa.array([start + dt.timedelta(days=rng.randrange(365)) for _ in range(rows)], pa.date32()),
             "customs_value": pa.array([Decimal(c).scaleb(-2) for c in cents], pa.decimal128(14, 2)),
         }
