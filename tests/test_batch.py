@@ -431,3 +431,17 @@ def test_small_rule_sets_decide_alike_in_all_engines(tmp_path, name, variant):
         assert small.columnar.unsupported is not None  # division: decided row by row, same answers
     if name in ("undated_table_columnar", "dates"):
         assert small.columnar.unsupported is None
+
+
+def test_a_batch_without_the_shared_facts_it_needs_decides_nothing_and_says_why(lines, tmp_path):
+    """No --facts: `countries` is unknown, not empty; every row is undetermined naming it, and
+    the summary says which facts outside the rows were wanted."""
+    jsonl, _, _ = write_inputs(tmp_path, lines[:4], bad=False)
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(main, ["batch", RAMSA, jsonl, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["treatment_status"] for r in rows] == ["undetermined"] * 4
+    assert all("countries" in r["treatment_missing"].split("; ") for r in rows)
+    assert "undetermined for want of facts not in the rows (give them with --facts): " in result.output
+    assert "countries (4 rows)" in result.output

@@ -34,7 +34,7 @@ def test_missing_fact_is_undetermined_and_listed(tmp_path):
     outcomes = decide(ruleset(tmp_path, EXCEPTIONS), {"goods": [{"id": "A", "of_concern": False}]})
     outcome = outcomes["goods[A].treatment"]
     assert outcome.status == "undetermined"
-    assert outcome.missing == frozenset({"goods[0].from_member"})
+    assert outcome.missing == frozenset({"goods[A].from_member"})
 
 
 def test_missing_fact_that_cannot_matter_is_not_needed(tmp_path):
@@ -47,7 +47,7 @@ def test_missing_fact_that_cannot_matter_is_not_needed(tmp_path):
     ]})
     assert outcomes["goods[A].treatment"].value == "free"
     assert outcomes["goods[B].treatment"].status == "undetermined"
-    assert outcomes["goods[B].treatment"].missing == frozenset({"goods[1].flagged"})
+    assert outcomes["goods[B].treatment"].missing == frozenset({"goods[B].flagged"})
 
 
 def test_an_unknown_exception_that_would_give_the_same_value_does_not_block(tmp_path):

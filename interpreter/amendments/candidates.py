@@ -21,7 +21,8 @@ from interpreter.language.ast import Duration
 from interpreter.language.pipeline import Loaded
 from interpreter.language.values import EvaluationError, add_duration, normalize
 
-FACT_PATH = re.compile(r"^(?P<collection>[A-Za-z_][A-Za-z0-9_]*)\[(?P<index>[0-9]+)\]\.(?P<field>[A-Za-z_][A-Za-z0-9_]*)$")
+# `imports[3].hts` (a record without a key) or `imports[L1].hts` (by key): see `record_index`
+FACT_PATH = re.compile(r"^(?P<collection>[A-Za-z_][A-Za-z0-9_]*)\[(?P<index>[^\]]+)\]\.(?P<field>[A-Za-z_][A-Za-z0-9_]*)$")
 
 
 class Candidates:

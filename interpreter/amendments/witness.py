@@ -176,7 +176,7 @@ class Searcher:
         a, b = entity_o.field(key[2]), entity_n.field(key[2])
         return a.type if a is not None and b is not None and a.type == b.type else None
 
-    def _key_of_path(self, path: str):
+    def _key_of_path(self, path: str, data: dict):
         if path == "as_of":
             return ("as_of",), None, None
         match = FACT_PATH.match(path)
@@ -184,10 +184,21 @@ class Searcher:
             entity = self.collections.get(match.group("collection"))
             if entity is None:
                 return None, None, None
-            return ("field", entity, match.group("field")), match.group("collection"), int(match.group("index"))
+            index = self._record_index(entity, match.group("collection"), match.group("index"), data)
+            if index is None:
+                return None, None, None
+            return ("field", entity, match.group("field")), match.group("collection"), index
         if "[" in path or "." in path:
             return None, None, None
         return ("fact", path), None, None
+
+    def _record_index(self, entity: str, collection: str, name: str, data: dict) -> int | None:
+        """A record named in a missing-fact path (by key, or by position if it has none) -> its position."""
+        key_field = self.entities[entity].key
+        for position, record in enumerate(data.get(collection, [])):
+            if record.get(key_field) is not None and str(record.get(key_field)) == name:
+                return position
+        return int(name) if name.isdigit() else None
 
     # ---- targets and structures
 
@@ -337,7 +348,7 @@ class Searcher:
     def _choose(self, missing: set[str], frontier_missing: set[str], data: dict):
         options = []
         for path in missing | frontier_missing:
-            key, collection, index = self._key_of_path(path)
+            key, collection, index = self._key_of_path(path, data)
             if key is None:
                 continue
             kind = self._field_type(key)
@@ -437,8 +448,6 @@ def minimise(old: Loaded, new: Loaded, data: dict, attribution: Loaded | None, e
                 continue
             trial = dict(current)
             trial[collection] = current[collection][:position] + current[collection][position + 1:]
-            if not trial[collection]:
-                del trial[collection]
             shifted = state["index"] - 1 if collection == collection_of_target and position < state["index"] else state["index"]
             if holds(trial, (value_id, entity, shifted)):
                 current = trial
@@ -491,7 +500,7 @@ def ordered(data: dict, ruleset: model.RuleSet) -> dict:
             out[name] = data[name]
     for entity in ruleset.entities.values():
         records = data.get(entity.collection)
-        if not records:
+        if records is None:  # absent (unknown); `[]` is kept: it says "none"
             continue
         order = [entity.key] + [f.name for f in entity.fields if f.name != entity.key]
         out[entity.collection] = [{name: record[name] for name in order if name in record} for record in records]

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from interpreter.batch.readers import RawChunk, refuse
 from interpreter.engines.compile import Program
-from interpreter.evaluation.facts import FactBase, Record, _Binder, load_facts
+from interpreter.evaluation.facts import FactBase, Record, _Binder, load_facts, record_name
 from interpreter.evaluation.report import json_value
 from interpreter.language import model
 from interpreter.language.diagnostics import UserError, did_you_mean
@@ -22,7 +22,7 @@ from interpreter.language.pipeline import Loaded
 
 def facts_for(loaded: Loaded, facts_path: str | None) -> FactBase:
     if facts_path is None:
-        return FactBase("<none>", None, {}, {e: () for e in loaded.ruleset.entities})
+        return FactBase("<none>", None, {}, {})  # every global fact and other collection unknown
     facts, diagnostics = load_facts(loaded.ruleset, facts_path)
     if diagnostics or facts is None:
         raise UserError(diagnostics)
@@ -76,7 +76,7 @@ class Job:
         if offset in raw.problems:
             return None, raw.problems[offset]
         index = raw.start + offset
-        path = f"{self.entity.collection}[{index}]"
+        path = f"{self.entity.collection}[{index}]"  # where the row is, for its diagnostics
         binder.diagnostics.clear()
         binder.references.clear()
         fields = {}
@@ -99,7 +99,8 @@ class Job:
         if binder.diagnostics:
             return None, "; ".join(f"{d.fact_path}: {d.message}" for d in binder.diagnostics)
         key = fields.get(self.entity.key)
-        return Record(self.entity.name, index, None if key is None else str(key), path, fields), None
+        key = None if key is None else str(key)
+        return Record(self.entity.name, index, key, record_name(self.entity.collection, index, key), fields), None
 
     def key_text(self, raw: RawChunk, offset: int):
         column = raw.columns.get(self.entity.key)
@@ -243,4 +244,24 @@ def chunk_stats(job: Job, table, bad: int) -> dict:
     for value in job.decisions:
         counts = pc.value_counts(table.column(f"{value.name}_status")).to_pylist()
         statuses[value.name] = {entry["values"]: entry["counts"] for entry in counts}
-    return {"statuses": statuses, "bad": bad}
+    return {"statuses": statuses, "bad": bad, "shared_missing": shared_missing(job, table)}
+
+
+def shared_missing(job: Job, table) -> dict:
+    """Facts not of the row (global facts, other collections, `as_of`) that undetermined rows
+    name as missing -> how many rows of the chunk name each (the most over the decisions)."""
+    import pyarrow.compute as pc
+
+    own = f"{job.entity.collection}["
+    found: dict = {}
+    for value in job.decisions:
+        per_value: dict = {}
+        for entry in pc.value_counts(table.column(f"{value.name}_missing")).to_pylist():
+            if not entry["values"]:
+                continue
+            for name in str(entry["values"]).split("; "):
+                if not name.startswith(own):
+                    per_value[name] = per_value.get(name, 0) + entry["counts"]
+        for name, rows in per_value.items():
+            found[name] = max(found.get(name, 0), rows)
+    return dict(sorted(found.items()))

@@ -57,6 +57,7 @@ class BatchSummary:
     output: str
     engine: str
     seconds: float
+    shared_missing: dict = attrs.field(factory=dict)  # a global fact or other collection the rows needed -> rows
 
     @property
     def failed(self) -> bool:
@@ -105,9 +106,13 @@ def run_batch(loaded: Loaded, input_path: str, output_path: str, facts_path: str
     written = publish(checkpoint, output_path, out_format, schema, total)
     problems = _problems(checkpoint)
     statuses, bad = _tally(checkpoint, job)
+    shared: dict = {}
+    for entry in checkpoint.done.values():
+        for name, rows in entry.get("shared_missing", {}).items():
+            shared[name] = shared.get(name, 0) + rows
     checkpoint.remove()
     return BatchSummary(written, bad, len(checkpoint.done), resumed, statuses, tuple(problems[:5]), output_path,
-                        engine, time.perf_counter() - began)
+                        engine, time.perf_counter() - began, dict(sorted(shared.items())))
 
 
 def _input_columns(path: str, fmt: str):

@@ -243,7 +243,8 @@ class Program:
 
     def _CollectionRef(self, node):
         entity = node.entity
-        return lambda env, ctx: ctx.records.get(entity, ())
+        absent = Unknown(frozenset({self.ruleset.entities[entity].collection}))  # as `Evaluator._CollectionRef`
+        return lambda env, ctx: ctx.records.get(entity, absent)
 
     def _TableRows(self, node):
         rows = tuple(self.tables[node.table].rows)

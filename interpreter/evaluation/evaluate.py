@@ -231,7 +231,10 @@ class Evaluator:
         return self.value_of(node.value_id, record)
 
     def _CollectionRef(self, node, env):
-        return self.facts.records.get(node.entity, ())
+        records = self.facts.records.get(node.entity)
+        if records is None:  # the fact file does not give the collection: unknown, not empty
+            return Unknown(frozenset({self.ruleset.entities[node.entity].collection}))
+        return records
 
     def _TableRows(self, node, env):
         return tuple(self.tables[node.table].rows)

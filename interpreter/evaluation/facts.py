@@ -22,6 +22,7 @@ from interpreter.language import model
 from interpreter.language import types as T
 from interpreter.language.diagnostics import Diagnostic, did_you_mean, error
 from interpreter.language.scalars import convert_scalar
+from interpreter.evaluation.unique_keys import DuplicateKey, load_json, load_yaml
 from interpreter.language.source import Span
 
 MAX_DEPTH = 64
@@ -33,12 +34,17 @@ class Record:
     entity: str
     index: int
     key: str | None
-    path: str  # `imports[3]`
+    path: str  # `imports[L27]` (by key), or `imports[3]` for a record without a key
     fields: dict = attrs.field(eq=False, hash=False)
 
     @property
     def label(self) -> str:
-        return f"{self.path.split('[')[0]}[{self.key}]" if self.key is not None else self.path
+        return self.path
+
+
+def record_name(collection: str, index: int, key: str | None) -> str:
+    """How users read a record's name: `imports[L27]` by key, `imports[3]` by position if it has no key."""
+    return f"{collection}[{key}]" if key is not None else f"{collection}[{index}]"
 
 
 @attrs.frozen
@@ -138,11 +144,16 @@ def parse_fact_text(path: str, text: str) -> tuple[object, list[Diagnostic]]:
     is_json = path.endswith(".json")
     try:
         if is_json:
-            data = json.loads(text, parse_float=Decimal)
+            data = load_json(text, parse_float=Decimal)
         else:
-            data = yaml.safe_load(text)
+            data = load_yaml(text)
     except RecursionError:
         return None, [too_deep]
+    except DuplicateKey as repeated:
+        return None, [error("E405", f"the key `{repeated.key}` appears twice in one mapping"
+                            + (f" (first on line {repeated.first_line})" if repeated.first_line else ""),
+                            Span.point(path, repeated.line, repeated.column),
+                            suggestions=("keep one of them: a repeated key would silently replace the first value",))]
     except json.JSONDecodeError as exc:
         return None, [error("E403", f"not valid JSON: {exc.msg}", Span.point(path, exc.lineno, exc.colno))]
     except yaml.constructor.ConstructorError as exc:
@@ -200,7 +211,9 @@ class _Binder:
             return None
         as_of = None
         globals_: dict = {}
-        records: dict[str, tuple[Record, ...]] = {e: () for e in self.ruleset.entities}
+        # A collection the file does not give (or gives as null) stays unknown: it is absent
+        # from `records`, and a quantifier or aggregate over it is undetermined. `[]` is known empty.
+        records: dict[str, tuple[Record, ...]] = {}
         known = ["as_of"] + list(self.ruleset.facts) + [e.collection for e in self.ruleset.entities.values()]
         for key in data:
             name = str(key)
@@ -210,7 +223,8 @@ class _Binder:
             elif name in self.ruleset.facts:
                 globals_[name] = self.convert(raw, self.ruleset.facts[name].type, name)
             elif (entity := self.ruleset.entity_by_collection(name)) is not None:
-                records[entity.name] = self.bind_collection(entity, raw)
+                if raw is not None:
+                    records[entity.name] = self.bind_collection(entity, raw)
             else:
                 self.report("E411", f"`{name}` is not a fact of this rule set", name,
                             suggestions=did_you_mean(name, known) or (f"the facts are: {', '.join(sorted(known))}",))
@@ -247,7 +261,9 @@ class _Binder:
                 self.report("E414", f"two {entity.name} records share the key {key!r} ({keys[key]} and {path})", path)
             if key is not None:
                 keys[key] = path
-            records.append(Record(entity.name, index, key, path, fields))
+            # A record is named by its key wherever a user reads it (`imports[L27]`); only a
+            # record without a key is named by its position in the file (`imports[3]`).
+            records.append(Record(entity.name, index, key, record_name(entity.collection, index, key), fields))
         return tuple(records)
 
 
