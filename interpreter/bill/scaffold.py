@@ -98,7 +98,7 @@ scenarios:
       applicants[A2].eligible: false
       applicants[A3].eligible:
         status: undetermined
-        missing: ["applicants[2].resident"]
+        missing: ["applicants[A3].resident"]
       applicants[A1].decision_due: 2026-03-12
 '''
 
