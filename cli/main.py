@@ -95,11 +95,17 @@ def check(ruleset: str, fmt: str) -> None:
 @AS_OF
 @FORMAT
 @click.option("--explain", "with_explanations", is_flag=True, help="include the explanation tree of every decision")
-def eval_command(ruleset: str, facts: str, as_of, fmt: str, with_explanations: bool) -> None:
+@click.option("--records", type=click.Path(dir_okay=False), default=None,
+              help="append one decision record per decision to this JSONL file (see `rules replay`)")
+def eval_command(ruleset: str, facts: str, as_of, fmt: str, with_explanations: bool, records: str | None) -> None:
     """Evaluate every decision of RULESET on the FACTS file (YAML or JSON)."""
     loaded = _load_or_exit(ruleset, fmt)
     try:
-        result = api.evaluate(loaded, facts, as_of.date() if as_of else None)
+        if records:
+            from interpreter.service import evaluate_recorded
+            result = evaluate_recorded(loaded, facts, as_of.date() if as_of else None, records)
+        else:
+            result = api.evaluate(loaded, facts, as_of.date() if as_of else None)
     except UserError as error:
         _fail_input(loaded, error, fmt)
     explanations = api.explain_all(result) if with_explanations else None
@@ -213,6 +219,9 @@ from cli import diff_command  # noqa: E402  (rules diff)
 main.add_command(diff_command.diff)
 from cli import init_command  # noqa: E402  (rules init)
 main.add_command(init_command.init)
+from cli import service_command  # noqa: E402  (rules schema, replay, serve)
+for _command in (service_command.schema, service_command.replay, service_command.serve):
+    main.add_command(_command)
 from cli import help_text  # noqa: E402  (summaries, examples and exit codes; keep this after every add_command)
 help_text.teach(main)
 
