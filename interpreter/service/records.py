@@ -120,7 +120,7 @@ class Replayed:
         return self.outcome == "identical"
 
 
-_VALUE = ("status", "value")
+_VALUE = ("status", "value", "display", "message")
 
 
 def _differences(old: dict, new: dict) -> tuple[str, ...]:
