@@ -58,7 +58,8 @@ def replay(ruleset: str, records: str, fmt: str) -> None:
         click.echo(report.dumps(service.replay_json(loaded, results)), nl=False)
     else:
         _print_replay(results)
-    sys.exit(EXIT_OK if results and all(r.same for r in results) else EXIT_NO)
+    replayed = [r for r in results if r.outcome != "other_act"]
+    sys.exit(EXIT_OK if replayed and all(r.same for r in replayed) else EXIT_NO)
 
 
 def _print_replay(results) -> None:
@@ -68,6 +69,8 @@ def _print_replay(results) -> None:
         line = f"line {result.line}: {result.target or '?'}: "
         if result.outcome == "identical":
             out.print(line + "identical", markup=False)
+        elif result.outcome == "other_act":
+            continue  # counted in the summary line
         elif result.outcome == "invalid":
             out.print(line + f"invalid: {result.problem}", markup=False)
         else:
@@ -82,12 +85,16 @@ def _print_replay(results) -> None:
     counts: dict[str, int] = {}
     for result in results:
         counts[result.outcome] = counts.get(result.outcome, 0) + 1
-    out.print(", ".join(f"{n} {outcome.replace('_', ' ')}" for outcome, n in sorted(counts.items())) or "no records",
+    out.print(", ".join(f"{n} {_OUTCOMES[outcome]}" for outcome, n in sorted(counts.items())) or "no records",
               markup=False)
     if changed_hashes:
         out.print("the records were made by another version of the rule set "
                   f"({', '.join(sorted(h[:19] for h in changed_hashes if h))}); "
                   "`rules diff OLD NEW` shows what changed between the versions", markup=False)
+
+
+_OUTCOMES = {"identical": "identical", "different": "different", "ruleset_changed": "made by another rule-set version",
+             "invalid": "invalid", "other_act": "of other acts (skipped)"}
 
 
 def _shown(decision: dict | None) -> str:

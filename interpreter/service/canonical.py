@@ -26,8 +26,7 @@ class Raw:
     text: str
 
 
-def _string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+_quote = json.encoder.encode_basestring  # the C encoder where there is one; keeps non-ASCII text as it is
 
 
 def _number(value) -> str:
@@ -35,55 +34,68 @@ def _number(value) -> str:
     # one a JSON reader with exact decimals reads back: canonical(parse(canonical(x))) == canonical(x).
     if isinstance(value, float):
         if not math.isfinite(value):
-            return _string(repr(value))
+            return _quote(repr(value))
         value = Decimal(repr(value))
     if value.is_finite():
         return str(value)
-    return _string(str(value))
+    return _quote(str(value))
+
+
+MAX_DEPTH = 256  # deeper than any fact document the loader accepts (64) plus a record around it
 
 
 def canonical_text(value) -> str:
-    """The canonical JSON text of `value` (iterative: deep data cannot exhaust the stack)."""
+    """The canonical JSON text of `value`; ValueError past MAX_DEPTH levels."""
     out: list[str] = []
-    stack: list = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Raw):
-            out.append(item.text)
-        elif item is None:
-            out.append("null")
-        elif item is True:
-            out.append("true")
-        elif item is False:
-            out.append("false")
-        elif isinstance(item, str):
-            out.append(_string(item))
-        elif isinstance(item, int):
-            out.append(str(item))
-        elif isinstance(item, (Decimal, float)):
-            out.append(_number(item))
-        elif isinstance(item, dt.datetime):
-            out.append(_string(item.isoformat()))
-        elif isinstance(item, dt.date):
-            out.append(_string(item.isoformat()))
-        elif isinstance(item, dict):
-            parts: list = [Raw("{")]
-            for index, (key, entry) in enumerate(sorted(((str(k), v) for k, v in item.items()), key=lambda kv: kv[0])):
-                parts.append(Raw(("," if index else "") + _string(key) + ":"))
-                parts.append(entry)
-            parts.append(Raw("}"))
-            stack.extend(reversed(parts))
-        elif isinstance(item, (list, tuple)):
-            parts = [Raw("[")]
-            for index, entry in enumerate(item):
-                if index:
-                    parts.append(Raw(","))
-                parts.append(entry)
-            parts.append(Raw("]"))
-            stack.extend(reversed(parts))
-        else:
-            out.append(_string(str(item)))
+    _encode(value, out, 0)
     return "".join(out)
+
+
+def _encode(item, out: list, depth: int) -> None:
+    kind = type(item)
+    if kind is str:
+        out.append(_quote(item))
+    elif kind is dict:
+        if depth > MAX_DEPTH:
+            raise ValueError(f"data nested more than {MAX_DEPTH} levels deep")
+        out.append("{")
+        first = True
+        for key, entry in sorted(((k if type(k) is str else str(k), v) for k, v in item.items()), key=_first):
+            out.append(_quote(key) + ":" if first else "," + _quote(key) + ":")
+            first = False
+            _encode(entry, out, depth + 1)
+        out.append("}")
+    elif kind is list or kind is tuple:
+        if depth > MAX_DEPTH:
+            raise ValueError(f"data nested more than {MAX_DEPTH} levels deep")
+        out.append("[")
+        for index, entry in enumerate(item):
+            if index:
+                out.append(",")
+            _encode(entry, out, depth + 1)
+        out.append("]")
+    elif item is None:
+        out.append("null")
+    elif item is True:
+        out.append("true")
+    elif item is False:
+        out.append("false")
+    elif kind is Raw:
+        out.append(item.text)
+    elif isinstance(item, int):
+        out.append(int.__repr__(item))
+    elif isinstance(item, (Decimal, float)):
+        out.append(_number(item))
+    elif isinstance(item, (dt.date, dt.datetime)):
+        out.append(_quote(item.isoformat()))
+    elif isinstance(item, str):
+        out.append(_quote(str(item)))
+    else:
+        out.append(_quote(str(item)))
+
+
+def _first(pair):
+    return pair[0]
 
 
 def canonical_bytes(value) -> bytes:

@@ -108,7 +108,7 @@ def evaluate_recorded(loaded: Loaded, facts_path: str, as_of: dt.date | None, re
 class Replayed:
     line: int
     target: str | None
-    outcome: str  # identical | different | ruleset_changed | invalid
+    outcome: str  # identical | different | ruleset_changed | invalid | other_act (skipped)
     aspects: tuple[str, ...] = ()  # value | basis (what differs, for different and ruleset_changed)
     recorded: dict | None = None  # the stored decision (value, status, basis)
     now: dict | None = None  # the decision made again
@@ -117,7 +117,8 @@ class Replayed:
 
     @property
     def same(self) -> bool:
-        return self.outcome == "identical"
+        """Nothing to report: identical, or a record of another act (a shared decision log)."""
+        return self.outcome in ("identical", "other_act")
 
 
 _VALUE = ("status", "value", "display", "message")
@@ -137,36 +138,62 @@ def _summary(record: dict) -> dict:
     return {k: record.get(k) for k in ("status", "value", "citations", "basis")}
 
 
-def replay_one(recorder: Recorder, line: int, text: str) -> Replayed:
+class _Evaluations:
+    """The last few fact inputs evaluated, so that the records of one `eval` (one input, many
+    decisions) cost one evaluation to replay, not one per record."""
+
+    def __init__(self, loaded: Loaded, keep: int = 4):
+        self.loaded = loaded
+        self.keep = keep
+        self.results: dict = {}
+
+    def decision(self, data, as_of: dt.date | None, target: str):
+        fact_input = FactInput.of(data)
+        key = (fact_input.hash, as_of)
+        if key not in self.results:
+            if len(self.results) >= self.keep:
+                self.results.pop(next(iter(self.results)))
+            self.results[key] = (api.evaluate_data(self.loaded, data, as_of, label="record input"), fact_input)
+        result, fact_input = self.results[key]
+        return api.decision_of(result, target), fact_input
+
+
+def replay_one(recorder: Recorder, line: int, text: str, evaluations: _Evaluations | None = None) -> Replayed:
     try:
         stored = loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return Replayed(line, None, "invalid", problem=f"not a JSON record: {exc}")
     if not isinstance(stored, dict) or any(k not in stored for k in REQUIRED):
         missing = [k for k in REQUIRED if not isinstance(stored, dict) or k not in stored]
         return Replayed(line, None, "invalid", problem=f"not a decision record (lacks {', '.join(missing)})")
     target = str(stored["target"])
+    if stored["act"] != recorder.ruleset.act:
+        return Replayed(line, target, "other_act", problem=f"a record of {stored['act']}, not {recorder.ruleset.act}")
     if stored["record_version"] != RECORD_VERSION:
         return Replayed(line, target, "invalid", problem=f"record_version {stored['record_version']} is not {RECORD_VERSION}")
     without_id = {k: v for k, v in stored.items() if k != "record_id"}
-    if record_id(canonical_text(without_id)) != stored["record_id"]:
+    try:
+        intact = record_id(canonical_text(without_id)) == stored["record_id"]
+    except ValueError as exc:
+        return Replayed(line, target, "invalid", problem=str(exc))
+    if not intact:
         return Replayed(line, target, "invalid", problem="the record was altered after it was made (its record_id does not match)")
     try:
         as_of = dt.date.fromisoformat(stored["as_of"]) if stored["as_of"] else None
-        decision, _ = api.decide(recorder.loaded, stored["input"] or {}, target, as_of, with_explanation=False)
     except (ValueError, TypeError) as exc:
         return Replayed(line, target, "invalid", problem=f"bad as_of: {exc}")
+    try:
+        decision, fact_input = (evaluations or _Evaluations(recorder.loaded)).decision(stored["input"], as_of, target)
     except UserError as exc:
         return Replayed(line, target, "invalid", problem="; ".join(f"{d.fact_path or ''} {d.message}".strip()
                                                                    for d in exc.diagnostics))
-    fresh_text = recorder.record(decision, FactInput.of(stored["input"]))
-    fresh = loads(fresh_text)
+    fresh = loads(recorder.record(decision, fact_input))
     changed = stored["ruleset_hash"] != recorder.ruleset_hash
     aspects = _differences(stored, fresh)
     if changed:
         outcome = "ruleset_changed"
-    elif canonical_text(stored) == fresh_text and not aspects:
-        outcome = "identical"
+    elif fresh["record_id"] == stored["record_id"] and not aspects:
+        outcome = "identical"  # equal ids of verified records: byte-identical records
     else:
         outcome = "different"
     return Replayed(line, target, outcome, aspects, _summary(stored), _summary(fresh), stored["ruleset_hash"])
@@ -177,12 +204,13 @@ def replay(loaded: Loaded, records_path: str) -> list[Replayed]:
     if not os.path.isfile(records_path):
         raise UserError([error("E811", f"no records file at {records_path}", fact_path=records_path)])
     recorder = Recorder(loaded)
+    evaluations = _Evaluations(loaded)
     results = []
     try:
         with open(records_path, encoding="utf-8") as handle:
             for number, text in enumerate(handle, start=1):
                 if text.strip():
-                    results.append(replay_one(recorder, number, text))
+                    results.append(replay_one(recorder, number, text, evaluations))
     except UnicodeDecodeError as exc:
         raise UserError([error("E811", f"{records_path} is not UTF-8 text ({exc.reason})", fact_path=records_path)]) from None
     return results
