@@ -51,7 +51,8 @@ COMMANDS: dict[str, Help] = {
     "eval": Help(
         "Evaluate every decision of a rule set on a fact file.",
         ((f"rules eval {RAMSA} {IMPORTS}", "every decision, cited"),
-         (f"rules eval {RAMSA} {IMPORTS} --as-of 2026-04-01 --format json", "another date, for programs")),
+         (f"rules eval {RAMSA} {IMPORTS} --as-of 2026-04-01 --format json", "another date, for programs"),
+         (f"rules eval {RAMSA} {IMPORTS} --records decisions.jsonl", "and keep a record of each (rules replay)")),
         (("0", "every decision decided, undetermined or not applicable"), USAGE, INPUT,
          ("4", "some decision is in conflict or in error (all are still printed)"), INTERNAL)),
     "explain": Help(
@@ -98,6 +99,23 @@ COMMANDS: dict[str, Help] = {
          ("3", "bad input: rule set, GLOBALS, unreadable INPUT, a resume whose inputs changed"),
          ("4", "written, but some rows are bad or some decisions in conflict or error"),
          ("70", "internal error, or rows out != rows in (nothing is published)"), ("130", "interrupted (--resume)"))),
+    "schema": Help(
+        "Print the JSON Schema of the rule set's fact files.",
+        ((f"rules schema {RAMSA} > ramsa.schema.json", "for editors, validators and API clients"),),
+        (("0", "printed"), USAGE, ("3", "the rule set does not load"), INTERNAL)),
+    "replay": Help(
+        "Decide recorded decisions again: identical, different, changed.",
+        ((f"rules eval {RAMSA} {IMPORTS} --records decisions.jsonl", "first, record some decisions"),
+         (f"rules replay {RAMSA} decisions.jsonl", "then replay them, now or after the rules change")),
+        (("0", "every record of this act decided identically"),
+         ("1", "a record differs, was made by another rule-set version, or is invalid"), USAGE,
+         ("3", "the rule set does not load, or the records file cannot be read"), INTERNAL)),
+    "serve": Help(
+        "Serve decisions over HTTP: evaluate, decide, schema, records.",
+        ((f"rules serve {RAMSA} rules/cmtsa rules/secure", "on http://127.0.0.1:8000 (docs/serve.md)"),
+         (f"rules serve {RAMSA} --port 0 --log decisions.jsonl --admin", "any free port, a decision log, reload")),
+        (("0", "stopped (Ctrl-C or SIGTERM)"), USAGE, ("3", "a rule set does not load, or the port cannot be bound"),
+         INTERNAL)),
 }
 
 GROUP_EPILOG = """\b

@@ -12,8 +12,8 @@ import sys
 import click
 from rich.console import Console
 
-from interpreter import api, report, service
-from interpreter.diagnostics import UserError
+from interpreter import api, service
+from interpreter.api import UserError, report
 
 EXIT_OK, EXIT_NO, EXIT_INPUT = 0, 1, 3
 
@@ -120,11 +120,9 @@ def _shown(decision: dict | None) -> str:
 @click.option("--admin", is_flag=True, help="enable POST /v1/admin/reload")
 def serve(rulesets, host, port, timeout, max_body, workers, log_path, admin) -> None:
     """Serve decisions of the RULESETS over HTTP (see docs/serve.md). SIGHUP reloads them."""
-    from interpreter.service.server import Settings, serve as run_server
-
-    settings = Settings(max_body=max_body, timeout=timeout, workers=workers, admin=admin, log_path=log_path)
     try:
-        run_server(list(rulesets), host, port, settings, announce=lambda line: click.echo(line, err=True))
+        service.serve(list(rulesets), host, port, max_body=max_body, timeout=timeout, workers=workers, admin=admin,
+                      log_path=log_path, announce=lambda line: click.echo(line, err=True))
     except UserError as error:
         report.print_diagnostics(_err(), error.diagnostics, None)
         sys.exit(EXIT_INPUT)

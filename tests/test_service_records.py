@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 
 from interpreter import api
-from interpreter.facts import bind_facts, read_fact_file
-from interpreter.fingerprint import content_hash
+from interpreter.evaluation.facts import bind_facts, read_fact_file
+from interpreter.language.fingerprint import content_hash
 from interpreter.service import fact_path, fact_schema
 from interpreter.service.canonical import canonical_text, loads
 

@@ -13,7 +13,8 @@ import os
 import shutil
 
 from interpreter.batch.readers import parquet_files, refuse
-from interpreter.language.pipeline import Loaded, rule_files
+from interpreter.language.fingerprint import content_hash
+from interpreter.language.pipeline import Loaded
 
 MANIFEST_VERSION = 1
 
@@ -38,9 +39,8 @@ def _input_identity(path: str) -> list:
 
 
 def fingerprint(loaded: Loaded, facts_path, input_path, entity, explain, chunk_size, out_format) -> dict:
-    tables = [t.path for t in loaded.ruleset.tables.values()]
     return {
-        "rules": _digest(rule_files(loaded.root) + tables),
+        "rules": content_hash(loaded),  # the same hash decision records carry
         "facts": _digest([facts_path]) if facts_path else None,
         "input": _input_identity(input_path),
         "entity": entity,

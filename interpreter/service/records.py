@@ -18,13 +18,13 @@ import os
 
 import attrs
 
-from interpreter import api, report
-from interpreter.diagnostics import UserError, error
-from interpreter.facts import read_fact_file
-from interpreter.fingerprint import content_hash
-from interpreter.pipeline import Loaded
+from interpreter import api
+from interpreter.api import Loaded, UserError, report
+from interpreter.evaluation.facts import read_fact_file
+from interpreter.language.diagnostics import error
+from interpreter.language.fingerprint import content_hash
 from interpreter.service.canonical import Raw, canonical_text, loads
-from interpreter.trace import walk_frames
+from interpreter.evaluation.trace import walk_frames
 
 RECORD_VERSION = 1
 # What a record holds besides the decision object; replay needs every one of them.

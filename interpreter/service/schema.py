@@ -11,9 +11,8 @@ are the loader's own regular expressions, so the two cannot drift apart.
 """
 from __future__ import annotations
 
-from interpreter import ast
-from interpreter import facts as fact_loader
-from interpreter import types as T
+from interpreter.language import ast, scalars
+from interpreter.language import types as T
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 NULL = {"type": "null"}
@@ -32,14 +31,14 @@ def _scalar(kind: T.Type, ruleset) -> dict:
     if name == "decimal":
         return {"anyOf": [{"type": "number"}, {"type": "string", "pattern": _DECIMAL_TEXT}]}
     if name == "money":
-        return {"anyOf": [{"type": "number"}, {"type": "string", "pattern": fact_loader._MONEY.pattern}],
+        return {"anyOf": [{"type": "number"}, {"type": "string", "pattern": scalars._MONEY.pattern}],
                 "examples": ["$1,250.00", 1250.0]}
     if name == "rate":
-        return {"type": "string", "pattern": fact_loader._PERCENT.pattern, "examples": ["25%"]}
+        return {"type": "string", "pattern": scalars._PERCENT.pattern, "examples": ["25%"]}
     if name == "date":
         return {"type": "string", "format": "date"}
     if name == "duration":
-        return {"type": "string", "pattern": fact_loader._DURATION.pattern, "examples": ["90 days", "5 years"]}
+        return {"type": "string", "pattern": scalars._DURATION.pattern, "examples": ["90 days", "5 years"]}
     if name == "text":
         return {"type": ["string", "number"]}
     if name == "enum":

@@ -33,10 +33,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from interpreter import api, report
-from interpreter.diagnostics import Diagnostic, UserError, error
-from interpreter.facts import parse_fact_text
-from interpreter.fingerprint import content_hash
+from interpreter import api
+from interpreter.api import UserError, report
+from interpreter.evaluation.facts import parse_fact_text
+from interpreter.language.diagnostics import Diagnostic, error
+from interpreter.language.fingerprint import content_hash
 from interpreter.service.canonical import Raw, canonical_text
 from interpreter.service.decision_log import DecisionLog
 from interpreter.service.openapi import openapi_document

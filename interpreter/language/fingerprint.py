@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from interpreter.pipeline import Loaded, rule_files
+from interpreter.language.pipeline import Loaded, rule_files
 
 
 def ruleset_directory(root: str) -> str:
