@@ -161,7 +161,7 @@ def test_the_corpus_shows_each_behaviour_change_with_its_cause(with_corpus):
     assert "RAMSA §3(4)(B)" in cause("venezuela.yaml", "imports[V1].treatment")
     assert changed[("select_products.yaml", "countries[JPN].agreement_meets_negotiating_objectives")]["new"]["value"] is False
     dod = changed[("trust_fund.yaml", "fiscal_years[2027].available_to_department_of_defense")]
-    assert (dod["old"]["value"], dod["new"]["value"]) == ("258534532.52", "387801798.78")
+    assert (dod["old"]["value"], dod["new"]["value"]) == ("258534532.53", "387801798.79")
     basis = {c["target"]: c for f in doc["impact"] if f["file"].endswith("venezuela.yaml") for c in f["basis_changed"]}
     china = basis["imports[C1].treatment"]  # same duty, but §3(4)(A) was folded into §3(4)
     assert china["old"]["value"] == china["new"]["value"] == "section_301_matching"

@@ -112,18 +112,30 @@ amend("s4_alliance.rules", [
 
 # ---- §6(d)(1): 60/20/20 -> 50/30/20
 amend("s6_trust_fund.rules", [
-    ('note "Exact cents: the shares of (B) and (C) are 20 percent each, rounded down to the cent; (A) receives the rest (60 percent plus the remainder of at most 2 cents), so the three add up to the total exactly."',
-     'note "Exact cents: the shares of (B) (30 percent) and (C) (20 percent) are rounded down to the cent; (A) receives the rest (50 percent plus the remainder of at most 2 cents), so the three add up to the total exactly."'),
+    ('each share (60, 20, 20 percent) is first rounded down to the cent',
+     'each share (50, 30, 20 percent) is first rounded down to the cent'),
+    ('Every share is then within one cent of its exact percentage, and the three add up to the total exactly. (Before, (B) and (C) were rounded down and (A) took every remainder cent, which could put it more than a cent from its exact 60 percent.)"',
+     'Every share is then within one cent of its exact percentage, and the three add up to the total exactly."'),
     ('''        text """60 percent of such amounts shall be available to the Loan Programs Office of the Department of''',
      '''        text """50 percent of such amounts shall be available to the Loan Programs Office of the Department of'''),
-    ('decision FiscalYear.available_to_doe_loan_programs_office: money "available to the DOE Loan Programs Office (60 percent and the remainder cents)"',
-     'decision FiscalYear.available_to_doe_loan_programs_office: money "available to the DOE Loan Programs Office (50 percent and the remainder cents)"'),
+    ('''        decision FiscalYear.available_to_doe_loan_programs_office: money "available to the DOE Loan Programs Office (60 percent, to the cent by largest remainder)"
+          = apportion(trust_fund_receipts, 2, 1, 60%, 20%, 20%)
+          note "Part 1 of 60/20/20,''',
+     '''        decision FiscalYear.available_to_doe_loan_programs_office: money "available to the DOE Loan Programs Office (50 percent, to the cent by largest remainder)"
+          = apportion(trust_fund_receipts, 2, 1, 50%, 30%, 20%)
+          note "Part 1 of 50/30/20,'''),
     ('''        text """20 percent of such amounts shall be available to the Department of Defense for activities to''',
      '''        text """30 percent of such amounts shall be available to the Department of Defense for activities to'''),
-    ('''        decision FiscalYear.available_to_department_of_defense: money "available to the Department of Defense (20 percent, rounded down to the cent)"
-          = round_down(trust_fund_receipts * 20%, 2)''',
-     '''        decision FiscalYear.available_to_department_of_defense: money "available to the Department of Defense (30 percent, rounded down to the cent)"
-          = round_down(trust_fund_receipts * 30%, 2)'''),
+    ('''        decision FiscalYear.available_to_department_of_defense: money "available to the Department of Defense (20 percent, to the cent by largest remainder)"
+          = apportion(trust_fund_receipts, 2, 2, 60%, 20%, 20%)
+          note "Part 2 of 60/20/20,''',
+     '''        decision FiscalYear.available_to_department_of_defense: money "available to the Department of Defense (30 percent, to the cent by largest remainder)"
+          = apportion(trust_fund_receipts, 2, 2, 50%, 30%, 20%)
+          note "Part 2 of 50/30/20,'''),
+    ('''          = apportion(trust_fund_receipts, 2, 3, 60%, 20%, 20%)
+          note "Part 3 of 60/20/20,''',
+     '''          = apportion(trust_fund_receipts, 2, 3, 50%, 30%, 20%)
+          note "Part 3 of 50/30/20,'''),
 ])
 
 # ---- the bill text (bill/S2839-is.txt -> bill/S2839-committee-substitute.txt)

@@ -25,7 +25,7 @@ from interpreter.language import model
 from interpreter.language.ast import Duration
 from interpreter.language.values import (
     EXACT, EvaluationError, Unknown, add_duration, add_durations, compare_durations, fiscal_quarter, fiscal_year,
-    next_occurrence, occurrences, round_to, unknown_of,
+    apportion, next_occurrence, occurrences, round_to, unknown_of,
 )
 
 
@@ -395,6 +395,11 @@ def call_builtin(name: str, args: list):
         return occurrences(*args)
     if name == "abs":
         return abs(args[0])
+    if name == "apportion":
+        try:
+            return apportion(args[0], int(args[1]), int(args[2]), args[3:])
+        except ValueError as problem:
+            raise EvaluationError(f"apportion: {problem}") from None
     raise EvaluationError(f"unknown function {name}")
 
 

@@ -150,7 +150,7 @@ class _Checker:
         self._table_key(node.table, node.key, node.as_of)
 
     def _Call(self, node: model.Call) -> None:
-        parameter_kinds, _ = T.BUILTINS[node.function]
+        parameter_kinds = T.parameter_kinds(node.function, len(node.args)) or ()
         for arg, expected in zip(node.args, parameter_kinds):
             kind = self.expression(arg)
             if kind == T.ANY:

@@ -398,9 +398,8 @@ class _Resolver:
                 self.report("E237", f"unknown function `{node.function}`", span,
                             suggestions=did_you_mean(node.function, T.BUILTINS))
                 return model.Invalid(span=span)
-            arity = len(T.BUILTINS[node.function][0])
-            if len(node.args) != arity:
-                self.report("E238", f"`{node.function}` takes {arity} argument{'s' if arity != 1 else ''}, not {len(node.args)}", span)
+            if T.parameter_kinds(node.function, len(node.args)) is None:
+                self.report("E238", f"`{node.function}` takes {T.arity_text(node.function)}, not {len(node.args)}", span)
                 return model.Invalid(span=span)
             return model.Call(node.function, tuple(self.expr(a, ctx) for a in node.args), span=span)
         if isinstance(node, ast.AllAnyOf):

@@ -131,4 +131,22 @@ BUILTINS = {
     "next_occurrence": (("date", "duration", "date"), "date"),
     "occurrences": (("date", "duration", "date"), "set of date"),
     "abs": (("number",), "same"),
+    # apportion(total, places, part, share, share, ...): a kind ending in `*` repeats to the end
+    "apportion": (("number", "integer", "integer", "rate*"), "same"),
 }
+
+
+def parameter_kinds(function: str, count: int) -> tuple[str, ...] | None:
+    """The parameter kinds of a builtin called with `count` arguments (None: wrong count)."""
+    kinds = BUILTINS[function][0]
+    if kinds and kinds[-1].endswith("*"):
+        fixed, repeated = kinds[:-1], kinds[-1][:-1]
+        return fixed + (repeated,) * (count - len(fixed)) if count > len(fixed) else None
+    return kinds if count == len(kinds) else None
+
+
+def arity_text(function: str) -> str:
+    kinds = BUILTINS[function][0]
+    if kinds and kinds[-1].endswith("*"):
+        return f"{len(kinds)} or more arguments"
+    return f"{len(kinds)} argument{'s' if len(kinds) != 1 else ''}"

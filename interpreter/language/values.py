@@ -144,6 +144,32 @@ def round_to(function: str, value, places: int):
     return value.quantize(quantum, rounding=_ROUNDING[function], context=EXACT)
 
 
+def apportion(total, places: int, part: int, shares) -> Decimal:
+    """The `part`-th (from 1) of the parts of `total` in proportions `shares` (rates adding up to
+    100%), to `places` decimal places by the largest remainder method: every part is first
+    rounded toward zero; the units still missing go one each to the parts with the largest
+    remainders, the earlier part first on a tie. Every part is then less than one unit from its
+    exact share, and the parts add up to the total exactly."""
+    total = Decimal(total)
+    shares = [Decimal(s) for s in shares]
+    if not 1 <= part <= len(shares):
+        raise ValueError(f"part {part} of {len(shares)} shares")
+    if any(s < 0 for s in shares) or sum(shares) != 1:
+        raise ValueError("the shares must be rates of at least 0% adding up to 100%")
+    if places < 0 or places > 28:
+        raise ValueError("places must be between 0 and 28")
+    unit = Decimal(1).scaleb(-places)
+    sign = -1 if total < 0 else 1
+    exact = [EXACT.multiply(abs(total), s) for s in shares]
+    floors = [e.quantize(unit, rounding=decimal.ROUND_DOWN, context=EXACT) for e in exact]
+    left = int(EXACT.divide(EXACT.subtract(abs(total).quantize(unit, rounding=decimal.ROUND_DOWN, context=EXACT),
+                                          sum(floors)), unit))
+    order = sorted(range(len(shares)), key=lambda i: (-(exact[i] - floors[i]), i))
+    extra = set(order[:max(left, 0)])
+    chosen = part - 1
+    return sign * (floors[chosen] + (unit if chosen in extra else 0))
+
+
 def format_value(value, kind: str | None = None) -> str:
     """Human text for a runtime value of the given declared type kind."""
     if isinstance(value, Unknown):
