@@ -51,6 +51,8 @@ COMMANDS: dict[str, Help] = {
     "eval": Help(
         "Evaluate every decision of a rule set on a fact file.",
         ((f"rules eval {RAMSA} {IMPORTS}", "every decision, cited"),
+         (f"rules eval {RAMSA} {IMPORTS} --only 'imports[L05]' --explain", "one record, explained"),
+         (f"rules eval {RAMSA} {IMPORTS} --only treatment", "one decision, every record"),
          (f"rules eval {RAMSA} {IMPORTS} --as-of 2026-04-01 --format json", "another date, for programs"),
          (f"rules eval {RAMSA} {IMPORTS} --records decisions.jsonl", "and keep a record of each (rules replay)")),
         (("0", "every decision decided, undetermined or not applicable"), USAGE, INPUT,
@@ -58,6 +60,7 @@ COMMANDS: dict[str, Help] = {
     "explain": Help(
         "Explain one decision: provisions, conditions, facts behind it.",
         ((f"rules explain {RAMSA} {IMPORTS} 'imports[L05].treatment'", "why, and why not"),
+         (f"rules explain {RAMSA} {IMPORTS} 'imports[L05].duty_amount' --full", "every value it read"),
          (f"rules explain {RAMSA} rules/ramsa/examples/eligibility.yaml 'countries[IND].eligible_for_alliance'",
           "why a country is not eligible")),
         (("0", "explained; the decision is not in conflict or error"), USAGE, INPUT,

@@ -18,6 +18,7 @@ import click
 from rich.console import Console
 
 from cli import completion
+from cli.pager import paged
 from interpreter import api
 from interpreter.api import Loaded, UserError, report, run_scenarios
 
@@ -89,15 +90,32 @@ def check(ruleset: str, fmt: str) -> None:
     sys.exit(EXIT_OK if loaded.ok else EXIT_NO)
 
 
+DEPTH = click.option("--depth", type=click.IntRange(min=0), default=None, metavar="N",
+                     help="text: levels of values shown below each decision (default 2)")
+FULL = click.option("--full", is_flag=True, help="text: every value read, not only those that decided the result")
+NO_PAGER = click.option("--no-pager", is_flag=True, help="never page long output on a terminal (as git: $PAGER, less)")
+
+
+def _view(depth: int | None, full: bool):
+    return api.explain_text.View(depth=depth if depth is not None else (None if full else 2), full=full)
+
+
 @main.command(name="eval")
 @click.argument("ruleset", type=click.Path())
 @click.argument("facts", type=click.Path())
 @AS_OF
 @FORMAT
-@click.option("--explain", "with_explanations", is_flag=True, help="include the explanation tree of every decision")
+@click.option("--explain", "with_explanations", is_flag=True, help="include the explanation of every decision shown")
+@click.option("--only", "patterns", multiple=True, metavar="PATTERN", shell_complete=completion.complete_pattern,
+              help="only the decisions matching PATTERN (repeatable): `imports[L05]`, `treatment`, "
+                   "`imports[L05].treatment`; `*` matches any characters")
+@DEPTH
+@FULL
+@NO_PAGER
 @click.option("--records", type=click.Path(dir_okay=False), default=None,
               help="append one decision record per decision to this JSONL file (see `rules replay`)")
-def eval_command(ruleset: str, facts: str, as_of, fmt: str, with_explanations: bool, records: str | None) -> None:
+def eval_command(ruleset: str, facts: str, as_of, fmt: str, with_explanations: bool, patterns, depth, full,
+                 no_pager: bool, records: str | None) -> None:
     """Evaluate every decision of RULESET on the FACTS file (YAML or JSON)."""
     loaded = _load_or_exit(ruleset, fmt)
     try:
@@ -106,13 +124,17 @@ def eval_command(ruleset: str, facts: str, as_of, fmt: str, with_explanations: b
             result = evaluate_recorded(loaded, facts, as_of.date() if as_of else None, records)
         else:
             result = api.evaluate(loaded, facts, as_of.date() if as_of else None)
+        if patterns:
+            result = api.select(result, patterns)
     except UserError as error:
         _fail_input(loaded, error, fmt)
     explanations = api.explain_all(result) if with_explanations else None
     if fmt == "json":
         click.echo(report.dumps(report.result_json(result, explanations)), nl=False)
     else:
-        report.print_result(_out(), result, explanations)
+        console = _out()
+        with paged(console, enabled=not no_pager):
+            api.explain_text.print_result(console, result, explanations, _view(depth, full))
     failed = any(d.outcome.status in ("conflict", "error") for d in result.decisions)
     sys.exit(EXIT_DECISION if failed else EXIT_OK)
 
@@ -123,8 +145,15 @@ def eval_command(ruleset: str, facts: str, as_of, fmt: str, with_explanations: b
 @click.argument("target", shell_complete=completion.complete_target)
 @AS_OF
 @FORMAT
-def explain(ruleset: str, facts: str, target: str, as_of, fmt: str) -> None:
-    """Explain one decision: TARGET is `name` or `collection[KEY].name` (e.g. imports[L01].treatment)."""
+@DEPTH
+@FULL
+@NO_PAGER
+def explain(ruleset: str, facts: str, target: str, as_of, fmt: str, depth, full, no_pager: bool) -> None:
+    """Explain one decision: TARGET is `name` or `collection[KEY].name` (e.g. imports[L01].treatment).
+
+    The text shows the values that decided it (and, for a false or open result, why not),
+    two levels deep; --depth N shows more or fewer levels, --full every value it read.
+    Each provision's text and notes are quoted once; later mentions refer back."""
     loaded = _load_or_exit(ruleset, fmt)
     try:
         decision, explanation = api.decide(loaded, facts, target, as_of.date() if as_of else None)
@@ -133,7 +162,9 @@ def explain(ruleset: str, facts: str, target: str, as_of, fmt: str) -> None:
     if fmt == "json":
         click.echo(report.dumps(report.explain_json(loaded.ruleset, decision, explanation)), nl=False)
     else:
-        report.print_explanation(_out(), explanation)
+        console = _out()
+        with paged(console, enabled=not no_pager):
+            api.explain_text.print_explanation(console, explanation, _view(depth, full))
     sys.exit(EXIT_DECISION if decision.outcome.status in ("conflict", "error") else EXIT_OK)
 
 

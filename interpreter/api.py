@@ -9,10 +9,10 @@ their own, imported only when used so that start-up stays light.
 """
 from __future__ import annotations
 
-from interpreter.evaluation import report
+from interpreter.evaluation import explain_text, report
 from interpreter.evaluation.decide import (
     DecisionResult, EvaluationResult, TargetError, decide, decision_of, evaluate, evaluate_data, explain, explain_all,
-    find_target, require_loaded, resolve_target, targets,
+    find_target, require_loaded, resolve_target, select, targets,
 )
 from interpreter.evaluation.scenarios import run_scenarios
 from interpreter.language.diagnostics import UserError
@@ -49,5 +49,5 @@ def init(path: str, act: str | None = None, title: str | None = None) -> list[st
 
 
 __all__ = ["load", "evaluate", "evaluate_data", "decide", "decision_of", "explain", "explain_all", "find_target",
-           "resolve_target", "targets", "coverage", "notes", "document", "init", "run_scenarios", "report",
+           "resolve_target", "select", "targets", "coverage", "notes", "document", "init", "run_scenarios", "report", "explain_text",
            "DecisionResult", "EvaluationResult", "Loaded", "TargetError", "UserError"]

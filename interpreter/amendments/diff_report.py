@@ -9,7 +9,6 @@ corpus flips. Nothing is recomputed here.
 from __future__ import annotations
 
 import difflib
-import io
 import textwrap
 
 from rich.console import Console
@@ -18,7 +17,7 @@ from rich.text import Text
 from interpreter.amendments.changes import ProvisionChange, RuleChange, ValueChange
 from interpreter.amendments.declarations import text_edits
 from interpreter.amendments.diff import DecisionChange, DiffResult
-from interpreter.evaluation import report
+from interpreter.evaluation import explain_text, report
 
 COLUMN = 62
 _MARK = {"added": "+", "removed": "-", "changed": "~", "renumbered": ">", "moved": ">", "relabelled": ">"}
@@ -190,10 +189,7 @@ def _plain(text: str, indent: int = 0, style: str = "") -> Text:
 
 
 def _rendered(node) -> list[str]:
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=100_000, highlight=False, color_system=None, force_terminal=False)
-    report.print_explanation(console, node)
-    return buffer.getvalue().rstrip("\n").splitlines()
+    return explain_text.plain_lines(node)
 
 
 def _explanation_lines(node, indent: int) -> list[Text]:

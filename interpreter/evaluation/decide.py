@@ -152,6 +152,45 @@ def resolve_target(ruleset: model.RuleSet, facts: FactBase, target: str) -> tupl
     return value, record
 
 
+_PATTERN = re.compile(r"^(?:(?P<collection>[A-Za-z_*][\w*]*)\[(?P<key>[^\]]+)\])?\.?(?P<name>[A-Za-z_*][\w*]*)?$")
+
+
+def _wild(part: str) -> str:
+    return re.escape(part).replace(r"\*", ".*")
+
+
+def select(result: EvaluationResult, patterns) -> EvaluationResult:
+    """The result narrowed to the decisions that match any pattern: `imports[L05]` (a record),
+    `treatment` (a decision, every record), `imports[L05].treatment` (one target; a value too);
+    `*` stands for any run of characters in a name or key."""
+    chosen: dict[str, DecisionResult] = {}
+    for pattern in patterns:
+        match = _PATTERN.match(pattern.strip())
+        if not match or not (match.group("collection") or match.group("name")):
+            raise TargetError([error("E504", f"`{pattern}` is not a pattern; write `collection[KEY]`, `name` or "
+                                             "`collection[KEY].name` (`*` for any characters)",
+                                     suggestions=("e.g. --only 'imports[L05]' or --only treatment",))])
+        collection, key, name = match.group("collection"), match.group("key"), match.group("name")
+        name_part = _wild(name) if name else r"[^.\[\]]+"
+        if collection:
+            regex = re.compile(rf"{_wild(collection)}\[{_wild(key)}\]\.{name_part}")
+        else:
+            regex = re.compile(rf"(?:[^.\[\]]+\[[^\]]+\]\.)?{name_part}")
+        found = [d for d in result.decisions if regex.fullmatch(d.target)]
+        if not found and name and "*" not in pattern and (collection or name in result.ruleset.values):
+            found = [decision_of(result, pattern.strip())]  # a value, not a decision: raises if there is none
+        if not found:
+            known = sorted({d.target.rpartition(".")[2] for d in result.decisions}
+                           | {d.target.rpartition(".")[0] for d in result.decisions if "[" in d.target})
+            raise TargetError([error("E504", f"no decision matches `{pattern}`",
+                                     suggestions=did_you_mean(pattern.strip(), known))])
+        for decision in found:
+            chosen.setdefault(decision.target, decision)
+    order = {d.target: i for i, d in enumerate(result.decisions)}
+    narrowed = sorted(chosen.values(), key=lambda d: order.get(d.target, len(order)))
+    return attrs.evolve(result, decisions=tuple(narrowed))
+
+
 def targets(loaded: Loaded, facts_path: str) -> list[str]:
     """Every target a fact file gives the rule set, values included, in rule-set then fact-file order."""
     require_loaded(loaded)

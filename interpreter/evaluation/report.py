@@ -104,7 +104,7 @@ def why_not(node: Explanation) -> list[str]:
                 verdict = "may apply" if rule.status == "unknown" else "did not apply"
                 for condition in rule.failed:
                     reasons.append(f"{rule.citation} (`{rule.label}`) "
-                                   f"{verdict}: {condition.text} is {_holds_text(condition.holds)}")
+                                   f"{verdict}: {condition.text} is {holds_text(condition.holds)}")
 
     walk(node, set())
     return list(dict.fromkeys(reasons))
@@ -215,19 +215,15 @@ def dumps(document) -> str:
 
 # ---------------------------------------------------------------- text
 
-_STATUS_STYLE = {"decided": "green", "undetermined": "yellow", "conflict": "red", "error": "red",
+STATUS_STYLE = {"decided": "green", "undetermined": "yellow", "conflict": "red", "error": "red",
                  "not_applicable": "dim"}
 
 
-# A condition that held, one that failed, one not known; a decided false is not "good news" green.
-_MARKS = {True: ("✓", "bold green"), False: ("✗", "bold red")}
+def value_style(status: str, shown: str) -> str:
+    return "red" if status == "decided" and shown == "false" else STATUS_STYLE.get(status, "")
 
 
-def _value_style(status: str, shown: str) -> str:
-    return "red" if status == "decided" and shown == "false" else _STATUS_STYLE.get(status, "")
-
-
-def _holds_text(holds) -> str:
+def holds_text(holds) -> str:
     if holds is True:
         return "true"
     if holds is False:
@@ -243,7 +239,7 @@ def decision_line(decision, ruleset=None) -> Text:
     if outcome.decided:
         line.append(" = ")
         shown = format_value(outcome.value, kind)
-        line.append(shown, style=_value_style("decided", shown))
+        line.append(shown, style=value_style("decided", shown))
         line.append(f"   [{', '.join(decision.citations)}]", style="cyan")
     elif outcome.status == "undetermined":
         line.append(" is undetermined", style="yellow")
@@ -257,94 +253,6 @@ def decision_line(decision, ruleset=None) -> Text:
     if ruleset is not None and decision.provisional(ruleset):
         line.append("  (provisional)", style="magenta")
     return line
-
-
-def print_result(console: Console, result, explanations: dict | None = None) -> None:
-    console.print(Text(f"{result.ruleset.title} — as of {result.as_of.isoformat() if result.as_of else 'unknown date'}",
-                       style="bold"))
-    for decision in result.decisions:
-        console.print(decision_line(decision, result.ruleset))
-        if explanations and decision.target in explanations:
-            print_explanation(console, explanations[decision.target], header=False)
-    entries = calendar(result)
-    if entries:
-        console.print(Text("Calendar of obligations", style="bold"))
-        for entry in entries:
-            line = Text(f"  {entry['due'] or entry['status']:<12} ", style="green" if entry["due"] else "yellow")
-            line.append(f"{entry['obligation']} ")
-            line.append(f"[{', '.join(entry['citations'])}]", style="cyan")
-            line.append(f"  {entry['target']}", style="dim")
-            console.print(line)
-    counts: dict[str, int] = {}
-    for decision in result.decisions:
-        counts[decision.outcome.status] = counts.get(decision.outcome.status, 0) + 1
-    console.print(Text(", ".join(f"{n} {status}" for status, n in sorted(counts.items())), style="dim"))
-
-
-def _explanation_tree(node: Explanation, tree: Tree) -> None:
-    for statement in node.provisional:
-        tree.add(Text(f"PROVISIONAL — {statement}", style="bold magenta"))
-    if node.statute_text:
-        tree.add(Text(f"“{node.statute_text}”", style="italic"))
-    for note in node.notes:
-        tree.add(Text(f"note: {note}", style="magenta"))
-    if node.message:
-        tree.add(Text(node.message, style="red"))
-    if node.conditions:
-        branch = tree.add("conditions")
-        for condition in node.conditions:
-            mark, style = _MARKS.get(condition.holds, ("?", "yellow"))
-            text = Text().append(mark, style=style).append(f" {condition.text}")
-            if condition.citation:
-                text.append(f"  ({condition.citation})", style="cyan")
-            if condition.holds not in (True, False):
-                text.append(f"  [{condition.holds}]", style="yellow")
-            branch.add(text)
-    for rule in node.not_applied:
-        label = {"overridden": "overridden by an exception", "not_applied": "did not apply",
-                 "unknown": "may apply (facts missing)",
-                 "pending": "applies unless an exception does (facts missing)"}.get(rule.status, rule.status)
-        branch = tree.add(Text(f"{rule.citation} `{rule.label}` {label}", style="dim"))
-        for condition in rule.failed:
-            branch.add(Text(f"{condition.text} is {_holds_text(condition.holds)}", style="dim"))
-    if node.facts:
-        branch = tree.add("facts")
-        for path, value in node.facts:
-            branch.add(Text(f"{path} = {value}"))
-    for table, key, source in node.rows:
-        tree.add(Text(f"table {table} row {key}" + (f" — source: {source}" if source else ""), style="blue"))
-    if node.missing:
-        tree.add(Text(f"missing facts: {', '.join(node.missing)}", style="yellow"))
-    for child in node.children:
-        if isinstance(child, Explanation):
-            _explanation_tree(child, tree.add(_node_label(child)))
-        else:
-            tree.add(Text(f"{child} (explained above)", style="dim"))
-
-
-def _node_label(node: Explanation) -> Text:
-    label = Text()
-    label.append(node.target, style="bold")
-    label.append(" = " if node.status == "decided" else " is ")
-    label.append(node.value, style=_value_style(node.status, node.value))
-    if node.rule_citations:
-        label.append(f"   by {', '.join(node.rule_citations)}", style="cyan")
-    else:
-        label.append(f"   ({node.citation})", style="cyan")
-    if node.description:
-        label.append(f" — {node.description}", style="dim")
-    return label
-
-
-def print_explanation(console: Console, node: Explanation, header: bool = True) -> None:
-    tree = Tree(_node_label(node))
-    _explanation_tree(node, tree)
-    console.print(tree)
-    reasons = why_not(node) if node.value in ("false", "undetermined", "not_applicable") else []
-    for reason in reasons:
-        console.print(Text(f"why not: {reason}", style="yellow"))
-    if node.date_convention and header:
-        console.print(Text(f"dates: {node.date_convention}", style="dim"))
 
 
 def print_diagnostics(console: Console, diagnostics, sources: SourceRegistry | None) -> None:
