@@ -119,6 +119,14 @@ COMMANDS: dict[str, Help] = {
          (f"rules serve {RAMSA} --port 0 --log decisions.jsonl --admin", "any free port, a decision log, reload")),
         (("0", "stopped (Ctrl-C or SIGTERM)"), USAGE, ("3", "a rule set does not load, or the port cannot be bound"),
          INTERNAL)),
+    "fmt": Help(
+        "Format rule files in the one canonical layout, meaning kept.",
+        (("rules fmt rules/ramsa", "rewrite every .rules file under the folder"),
+         ("rules fmt --check rules/", "what CI runs: name the files that would change"),
+         ("rules fmt --diff rules/ramsa/s4_alliance.rules", "show the change, write nothing")),
+        (("0", "formatted, or nothing to change"), ("1", "--check/--diff: some file would change"), USAGE,
+         ("3", "a path that does not exist, or a file that does not parse (left as it is)"),
+         ("70", "internal error: formatting would have changed a file's meaning (nothing written)"))),
 }
 
 GROUP_EPILOG = """\b

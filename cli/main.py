@@ -253,6 +253,8 @@ main.add_command(init_command.init)
 from cli import service_command  # noqa: E402  (rules schema, replay, serve)
 for _command in (service_command.schema, service_command.replay, service_command.serve):
     main.add_command(_command)
+from cli import fmt_command  # noqa: E402  (rules fmt)
+main.add_command(fmt_command.fmt)
 from cli import help_text  # noqa: E402  (summaries, examples and exit codes; keep this after every add_command)
 help_text.teach(main)
 

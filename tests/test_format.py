@@ -1,0 +1,178 @@
+"""`rules fmt`: the canonical layout, kept meaning, kept comments, idempotence and the CLI."""
+import os
+import textwrap
+
+from click.testing import CliRunner
+
+from cli.main import main
+from interpreter.editor.format import WIDTH, format_text
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def fmt(text: str) -> str:
+    result = format_text(textwrap.dedent(text))
+    assert result.ok, result.diagnostics
+    return result.text
+
+
+def test_indentation_spacing_and_blank_lines_are_canonical():
+    messy = """\
+    act   DEMO "Demo"
+    fact  limit :integer   "a limit"
+
+
+    enum Colour :
+         red  "red"
+         blue
+    section 1 "ONE" :
+        subsection (a)  :
+            value   total: integer   =  limit+ 2 *( limit -1 )
+            value flag : boolean
+                 =   not(total>=limit)and total  in {1,2 ,3}
+            value  neg: integer = - limit
+        subsection (b):
+            value t: integer = total[0] + f(limit , 2)
+    """
+    assert fmt(messy) == textwrap.dedent("""\
+    act DEMO "Demo"
+    fact limit: integer "a limit"
+
+    enum Colour:
+      red "red"
+      blue
+
+    section 1 "ONE":
+
+      subsection (a):
+        value total: integer = limit + 2 * (limit - 1)
+        value flag: boolean
+          = not (total >= limit) and total in {1, 2, 3}
+        value neg: integer = -limit
+
+      subsection (b):
+        value t: integer = total[0] + f(limit, 2)
+    """)
+
+
+def test_comments_stay_where_they_are_indented_like_the_code_below():
+    text = """\
+    # header comment
+    act DEMO "Demo"
+    section 1:
+          # about the value
+          value x: integer = 1   # trailing
+    # before a continuation
+          value y: boolean
+            = x > 0
+    # indented like the line it continues
+                and x < 5
+    # at the end
+    """
+    assert fmt(text) == textwrap.dedent("""\
+    # header comment
+    act DEMO "Demo"
+
+    section 1:
+      # about the value
+      value x: integer = 1  # trailing
+      # before a continuation
+      value y: boolean
+        = x > 0
+          # indented like the line it continues
+          and x < 5
+    # at the end
+    """)
+
+
+def test_a_section_heading_gets_its_blank_line_above_the_comments_over_it():
+    text = """\
+    act DEMO "Demo"
+    fact a: integer
+    # Section one.
+    section 1:
+      value x: integer = a
+    """
+    assert fmt(text) == textwrap.dedent("""\
+    act DEMO "Demo"
+    fact a: integer
+
+    # Section one.
+    section 1:
+      value x: integer = a
+    """)
+
+
+def test_statute_text_is_filled_at_the_width_and_means_the_same():
+    words = " ".join(f"word{i}" for i in range(60))
+    text = f'act DEMO "Demo"\nsection 1:\n  text """{words}"""\n  non_operative "nothing"\n'
+    formatted = fmt(text)
+    lines = formatted.splitlines()
+    body = [line for line in lines if "word" in line]
+    assert len(body) > 2 and all(len(line) <= WIDTH for line in body)
+    assert all(line.startswith("    word") for line in body[1:])  # two beyond the `text` line
+    assert " ".join(" ".join(body).replace('text """', "").replace('"""', "").split()) == words
+
+
+def test_long_when_conditions_break_before_top_level_and_or():
+    condition = " and ".join(f"(fact_number_{i} > 1 or fact_number_{i} < 0)" for i in range(4))
+    text = "act DEMO \"Demo\"\n" + "".join(f"fact fact_number_{i}: integer\n" for i in range(4)) + \
+        f"section 1:\n  value x: boolean\n    = true\n    when {condition}\n"
+    formatted = fmt(text)
+    clause = formatted[formatted.index("    when"):].splitlines()
+    assert len(clause) > 1 and all(len(line) <= WIDTH for line in clause)
+    assert all(line.startswith("      and (") for line in clause[1:])
+    assert fmt(formatted) == formatted
+
+
+def test_a_file_that_does_not_parse_comes_back_unchanged_with_its_diagnostic():
+    text = 'act DEMO "Demo"\nsection 1\n'
+    result = format_text(text, "bad.rules")
+    assert not result.ok and result.text == text
+    assert result.diagnostics[0].code == "E100" and result.diagnostics[0].span.line == 2
+
+
+# ---------------------------------------------------------------- the command
+
+def _run(*args, **kwargs):
+    return CliRunner().invoke(main, list(args), **kwargs)
+
+
+def test_fmt_check_and_diff_change_nothing_and_name_the_files(tmp_path):
+    path = tmp_path / "act.rules"
+    original = 'act DEMO "Demo"\nsection 1:\n    value x:integer=1\n'
+    path.write_text(original, encoding="utf-8")
+    tidy = tmp_path / "tidy.rules"
+    tidy.write_text('act DEMO "Demo"\n', encoding="utf-8")
+    result = _run("fmt", "--check", str(tmp_path))
+    assert result.exit_code == 1
+    assert f"would reformat {path}" in result.output and "tidy.rules" not in result.output
+    result = _run("fmt", "--diff", str(path))
+    assert result.exit_code == 1
+    assert "-    value x:integer=1\n+  value x: integer = 1\n" in result.output
+    assert path.read_text(encoding="utf-8") == original
+
+
+def test_fmt_writes_the_formatted_file_and_a_second_run_is_clean(tmp_path):
+    path = tmp_path / "act.rules"
+    path.write_text('act DEMO "Demo"\nsection 1:\n    value x:integer=1\n', encoding="utf-8")
+    result = _run("fmt", str(path))
+    assert result.exit_code == 0, result.output
+    assert path.read_text(encoding="utf-8") == 'act DEMO "Demo"\n\nsection 1:\n  value x: integer = 1\n'
+    assert _run("fmt", "--check", str(path)).exit_code == 0
+
+
+def test_fmt_reports_bad_input_with_exit_3(tmp_path):
+    path = tmp_path / "bad.rules"
+    path.write_text('act DEMO "Demo"\nsection 1\n', encoding="utf-8")
+    result = _run("fmt", str(path))
+    assert result.exit_code == 3
+    assert f"{path}:2:10: error[E100]" in result.output and "Traceback" not in result.output
+    assert path.read_text(encoding="utf-8") == 'act DEMO "Demo"\nsection 1\n'
+    result = _run("fmt", str(tmp_path / "missing"))
+    assert result.exit_code == 3 and "no file or directory" in result.output
+
+
+def test_fmt_reads_standard_input():
+    result = _run("fmt", "-", input='act DEMO "Demo"\nfact  x :date\n')
+    assert result.exit_code == 0 and result.output == 'act DEMO "Demo"\nfact x: date\n'
