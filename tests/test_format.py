@@ -132,6 +132,23 @@ def test_a_file_that_does_not_parse_comes_back_unchanged_with_its_diagnostic():
     assert result.diagnostics[0].code == "E100" and result.diagnostics[0].span.line == 2
 
 
+def _shipped_rule_files():
+    found = []
+    for top in ("rules", "examples"):
+        for directory, _, files in os.walk(os.path.join(ROOT, top)):
+            found.extend(os.path.join(directory, f) for f in sorted(files) if f.endswith(".rules"))
+    return sorted(found)
+
+
+def test_every_shipped_rule_file_is_formatted():
+    files = _shipped_rule_files()
+    assert len(files) > 15
+    for path in files:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        assert format_text(text, path).text == text, f"{path} is not formatted: run `rules fmt {path}`"
+
+
 # ---------------------------------------------------------------- the command
 
 def _run(*args, **kwargs):
@@ -176,3 +193,8 @@ def test_fmt_reports_bad_input_with_exit_3(tmp_path):
 def test_fmt_reads_standard_input():
     result = _run("fmt", "-", input='act DEMO "Demo"\nfact  x :date\n')
     assert result.exit_code == 0 and result.output == 'act DEMO "Demo"\nfact x: date\n'
+
+
+def test_the_ci_check_of_the_shipped_rules_passes():
+    result = _run("fmt", "--check", os.path.join(ROOT, "rules"), os.path.join(ROOT, "examples"))
+    assert result.exit_code == 0, result.output

@@ -8,10 +8,14 @@ changes of rules/ramsa are carried over, which keeps `rules diff` about the amen
 Copied: the rule files, data/ and bill/ (tests/ and examples/ are not part of the amendment).
 """
 import os
+import re
 import shutil
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
+from interpreter.editor.format import format_text  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SOURCE = os.path.join(ROOT, "rules", "ramsa")
 TARGET = os.path.join(HERE, "ramsa_committee_substitute")
@@ -197,11 +201,30 @@ is the whole of §3(4)."""
 
 
 def replace_once(text: str, pairs, where: str) -> str:
+    """Each `old` replaced by its `new`; a line break or run of spaces inside `old` matches any
+    other (so the edits outlive `rules fmt` re-filling statute text)."""
     for old, new in pairs:
-        if text.count(old) != 1:
-            sys.exit(f"{where}: the text to amend is found {text.count(old)} times, not once:\n{old}")
-        text = text.replace(old, new)
+        pattern = (r"[ \t]*" if old != old.lstrip() else "") + r"\s+".join(re.escape(word) for word in old.split())
+        if old != old.rstrip():
+            pattern += re.escape(old[len(old.rstrip()):])
+        found = len(re.findall(pattern, text))
+        if found != 1:
+            sys.exit(f"{where}: the text to amend is found {found} times, not once:\n{old}")
+        text = re.sub(pattern, lambda _: new, text)
     return text
+
+
+def format_rules(directory: str) -> None:
+    """The amended rule files in the layout of `rules fmt`, as rules/ramsa is."""
+    for name in sorted(os.listdir(directory)):
+        if name.endswith(".rules"):
+            path = os.path.join(directory, name)
+            with open(path, encoding="utf-8") as handle:
+                result = format_text(handle.read(), path)
+            if not result.ok:
+                sys.exit(f"{name}: the amended file does not parse: {result.diagnostics[0].message}")
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(result.text)
 
 
 def rewrite(path: str, pairs) -> None:
@@ -226,6 +249,7 @@ def main(target: str = TARGET) -> None:
         shutil.copytree(os.path.join(SOURCE, directory), os.path.join(TARGET, directory))
     for path, pairs in RULE_EDITS:
         rewrite(os.path.join(TARGET, path), pairs)
+    format_rules(TARGET)
     rewrite(os.path.join(TARGET, "data", "SOURCES.md"), [(SOURCES_OLD, SOURCES_OLD + SOURCES_NOTE)])
     introduced = os.path.join(TARGET, "bill", "S2839-is.txt")
     with open(introduced, encoding="utf-8") as handle:
