@@ -23,6 +23,7 @@ from interpreter.evaluation.facts import FactBase, Record
 from interpreter.evaluation.trace import RuleEvent, Tracer
 from interpreter.language import model
 from interpreter.language.ast import Duration
+from interpreter.language.limits import MAX_FRACTION_DIGITS, number_problem
 from interpreter.language.values import (
     EXACT, EvaluationError, Unknown, add_duration, add_durations, compare_durations, fiscal_quarter, fiscal_year,
     apportion, next_occurrence, occurrences, round_to, unknown_of,
@@ -374,7 +375,10 @@ class Evaluator:
 def call_builtin(name: str, args: list):
     """A built-in function applied to known arguments."""
     if name.startswith("round_"):
-        return round_to(name, args[0], int(args[1]))
+        places = int(args[1])
+        if not 0 <= places <= MAX_FRACTION_DIGITS:
+            raise EvaluationError(f"{name}: {places} decimal places; from 0 to {MAX_FRACTION_DIGITS} are possible")
+        return round_to(name, args[0], places)
     if name == "fiscal_year":
         return fiscal_year(args[0])
     if name == "fiscal_quarter":
@@ -386,8 +390,10 @@ def call_builtin(name: str, args: list):
     if name == "percent_of":
         if args[1] == 0:
             raise EvaluationError("percent_of: the whole is zero")
-        return EXACT.divide(Decimal(args[0]), Decimal(args[1]))
+        return _in_range(name, EXACT.divide(Decimal(args[0]), Decimal(args[1])))
     if name == "days":
+        if number_problem(args[0]):
+            raise EvaluationError(f"days: {number_problem(args[0])}")
         return Duration(int(args[0]), "days")
     if name == "next_occurrence":
         return next_occurrence(*args)
@@ -509,6 +515,19 @@ def _compare(op: str, left, right) -> bool:
 
 
 def _arithmetic(op: str, left, right):
+    """One arithmetic step; a number result must stay within `limits` (a chain of squarings
+    stops at the first step past 10^30 instead of growing without bound)."""
+    return _in_range(f"`{op}`", _arithmetic_step(op, left, right))
+
+
+def _in_range(what: str, result):
+    problem = number_problem(result.amount if isinstance(result, Duration) else result)
+    if problem:
+        raise EvaluationError(f"the result of {what} is out of range: {problem}")
+    return result
+
+
+def _arithmetic_step(op: str, left, right):
     if isinstance(left, dt.date):
         if isinstance(right, Duration):
             return add_duration(left, right, 1 if op == "+" else -1)

@@ -17,7 +17,7 @@ import attrs
 from interpreter.evaluation.decide import decision_of, evaluate_data
 from interpreter.evaluation.facts import read_fact_file
 from interpreter.language.diagnostics import Diagnostic, UserError, error
-from interpreter.language.pipeline import Loaded
+from interpreter.language.pipeline import Loaded, inside, rule_set_directory
 from interpreter.language.scalars import convert_scalar
 from interpreter.language.values import format_value
 
@@ -53,30 +53,53 @@ def scenario_files(root: str) -> list[str]:
 
 def run_scenarios(loaded: Loaded, files: list[str] | None = None) -> list[ScenarioResult]:
     results = []
+    home = rule_set_directory(loaded.root)
     for path in files if files is not None else scenario_files(loaded.root):
-        data, problems = read_fact_file(path)
         shown = os.path.relpath(path)
+        # Scenario files found in RULESET/tests/ must be the rule set's own; files a caller names
+        # are the caller's, and may also read fact files next to themselves.
+        homes = (home,) if files is None else (home, os.path.dirname(os.path.realpath(path)))
+        if files is None and not inside(path, home):
+            problems = [error("E620", f"{shown} leads outside the rule set's directory (a symbolic link); "
+                                      "a rule set reads only its own files", fact_path=shown)]
+        else:
+            data, problems = read_fact_file(path)
         if problems:
             results.append(ScenarioResult(shown, os.path.basename(path), 0, (), tuple(problems)))
             continue
         scenarios = data.get("scenarios") if isinstance(data, dict) and "scenarios" in data else [data]
-        for index, scenario in enumerate(scenarios or []):
-            results.append(_run_one(loaded, shown, path, index, scenario))
+        if not isinstance(scenarios, list):
+            scenarios = [scenarios]
+        for index, scenario in enumerate(scenarios):
+            results.append(_run_one(loaded, shown, path, index, scenario, homes))
     return results
 
 
-def _run_one(loaded: Loaded, shown: str, path: str, index: int, scenario) -> ScenarioResult:
+def _run_one(loaded: Loaded, shown: str, path: str, index: int, scenario, homes: tuple[str, ...]) -> ScenarioResult:
     if not isinstance(scenario, dict):
         return ScenarioResult(shown, f"#{index}", 0, (), (error("E600", "a scenario is a mapping", fact_path=f"scenarios[{index}]"),))
     name = str(scenario.get("scenario") or scenario.get("name") or f"#{index}")
     facts = scenario.get("facts")
     if "facts_file" in scenario:
         facts_path = os.path.normpath(os.path.join(os.path.dirname(path), str(scenario["facts_file"])))
+        if not any(inside(facts_path, home) for home in homes):
+            return ScenarioResult(shown, name, 0, (), (error(
+                "E620", f"facts_file {_cut(str(scenario['facts_file']))} is outside the rule set's directory; "
+                        "a rule set reads only its own files", fact_path=f"{name}.facts_file",
+                suggestions=("keep the fact files of scenarios in the rule set, e.g. under examples/ or tests/",)),))
         facts, problems = read_fact_file(facts_path)
         if problems:
             return ScenarioResult(shown, name, 0, (), tuple(problems))
+        if facts is not None and not isinstance(facts, dict):
+            return ScenarioResult(shown, name, 0, (), (error(
+                "E621", f"facts_file {_cut(str(scenario['facts_file']))} holds a {_kind(facts)}, not a mapping of fact "
+                        "names to values", fact_path=f"{name}.facts_file"),))
+        inline = scenario.get("facts") or {}
+        if not isinstance(inline, dict):
+            return ScenarioResult(shown, name, 0, (), (error(
+                "E621", f"`facts` holds a {_kind(inline)}, not a mapping of fact names to values", fact_path=f"{name}.facts"),))
         facts = dict(facts or {})
-        facts.update(scenario.get("facts") or {})
+        facts.update(inline)
     as_of = scenario.get("as_of")
     if as_of is not None and not isinstance(as_of, dt.date):
         try:
@@ -89,6 +112,9 @@ def _run_one(loaded: Loaded, shown: str, path: str, index: int, scenario) -> Sce
     except UserError as exc:
         return ScenarioResult(shown, name, 0, (), tuple(exc.diagnostics))
     expectations = scenario.get("expect") or {}
+    if not isinstance(expectations, dict):
+        return ScenarioResult(shown, name, 0, (), (error("E601", f"`expect` of scenario `{_cut(name)}` is a {_kind(expectations)}, "
+                                                               "not a mapping of targets to values", fact_path=f"{name}.expect"),))
     if not expectations:
         return ScenarioResult(shown, name, 0, (), (error("E601", f"scenario `{name}` expects nothing", fact_path=f"{name}.expect"),))
     mismatches: list[Mismatch] = []
@@ -105,6 +131,14 @@ def _run_one(loaded: Loaded, shown: str, path: str, index: int, scenario) -> Sce
         wanted = expected if isinstance(expected, dict) else {"value": expected}
         mismatches.extend(_compare(decision, wanted, loaded.ruleset.enums))
     return ScenarioResult(shown, name, checks, tuple(mismatches), (), tuple(sorted(citations)))
+
+
+def _cut(text: str, most: int = 80) -> str:
+    return text if len(text) <= most else text[:most] + "…"
+
+
+def _kind(data) -> str:
+    return "list" if isinstance(data, list) else "mapping" if isinstance(data, dict) else "single value"
 
 
 def _compare(decision, expected: dict, enums: dict) -> list[Mismatch]:

@@ -21,6 +21,7 @@ from lark.indenter import DedentError, Indenter
 from interpreter.language import ast
 from interpreter.language.citation import Citation
 from interpreter.language.diagnostics import Diagnostic, error
+from interpreter.language.limits import literal_problem
 from interpreter.language.source import Span
 
 MAX_EXPRESSION_DEPTH = 500
@@ -512,6 +513,11 @@ class _Builder:
             return ast.Literal("boolean", token == "true", span=span)
         if kind == "string_lit":
             return ast.Literal("text", unquote(token), span=span)
+        if kind in ("number_lit", "percent_lit", "money_lit", "duration_lit") and literal_problem(token.strip("$%")):
+            shown = token if len(token) <= 24 else f"{token[:20]}…"
+            self.diagnostics.append(error("E107", f"`{shown}` is out of range: {literal_problem(token.strip('$%'))}", span))
+            return ast.Literal({"number_lit": "integer", "percent_lit": "rate", "money_lit": "money"}.get(kind, "duration"),
+                               ast.Duration(0, "days") if kind == "duration_lit" else 0, span=span)
         if kind == "number_lit":
             if "." in token:
                 return ast.Literal("decimal", Decimal(token), span=span)

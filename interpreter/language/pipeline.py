@@ -14,6 +14,7 @@ import attrs
 
 from interpreter.language.check import check
 from interpreter.language.diagnostics import Diagnostic, error, has_errors
+from interpreter.language.limits import MAX_RULESET_BYTES, MAX_RULESET_TOKENS, token_count
 from interpreter.language.model import RuleSet
 from interpreter.language.parse import parse_files
 from interpreter.language.resolve import resolve
@@ -56,6 +57,17 @@ def rule_files(root: str) -> list[str]:
     return found
 
 
+def rule_set_directory(root: str) -> str:
+    """The directory a rule set may read from: RULESET itself, or the directory of a single rule file."""
+    return os.path.realpath(root if os.path.isdir(root) else os.path.dirname(os.path.abspath(root)))
+
+
+def inside(path: str, directory: str) -> bool:
+    """Does `path`, with every symbolic link followed, lie within `directory` (already resolved)?"""
+    real = os.path.realpath(path)
+    return os.path.commonpath([real, directory]) == directory
+
+
 def load(root: str) -> Loaded:
     ensure_recursion_limit()
     sources = SourceRegistry()
@@ -73,6 +85,16 @@ def load(root: str) -> Loaded:
     if not paths:
         return Loaded(root, None, {}, (error("E002", f"{root} holds no {RULE_SUFFIX} files"),), ("read",), sources)
     texts = []
+    home = rule_set_directory(root)
+    paths, refused = [p for p in paths if inside(p, home)], [p for p in paths if not inside(p, home)]
+    diagnostics.extend(error("E004", f"{os.path.relpath(p)} leads outside the rule set (a symbolic link to "
+                                     f"{os.path.realpath(p)}): a rule set reads only files inside its own directory",
+                             fact_path=os.path.relpath(p)) for p in refused)
+    size = sum(os.path.getsize(p) for p in paths)
+    if size > MAX_RULESET_BYTES:
+        diagnostics.append(error("E005", f"the rule files hold {size:,} bytes; a rule set may hold at most "
+                                         f"{MAX_RULESET_BYTES:,}", suggestions=("check no generated file ends in .rules",)))
+        paths = []
     for path in paths:
         shown = os.path.relpath(path)
         try:
@@ -83,7 +105,14 @@ def load(root: str) -> Loaded:
             continue
         sources.add(shown, text)
         texts.append((shown, text))
+    tokens = sum(token_count(text) for _, text in texts)
+    if tokens > MAX_RULESET_TOKENS:
+        diagnostics.append(error("E005", f"the rule files hold about {tokens:,} tokens; a rule set may hold at most "
+                                         f"{MAX_RULESET_TOKENS:,} (parsing takes about a second per 10,000)",
+                                 suggestions=("a long list of values belongs in a table (a CSV file under data/)",)))
     stages.append("read")
+    if has_errors(diagnostics):
+        return Loaded(root, None, {}, _sorted(diagnostics), tuple(stages), sources)
     files = stage("parse", *parse_files(texts))
     if has_errors(diagnostics):
         return Loaded(root, None, {}, _sorted(diagnostics), tuple(stages), sources)

@@ -2,7 +2,9 @@
 
 input: the `table` declarations of a resolved rule set; output: `TableData` per
 table and located diagnostics (file:line of the CSV) for missing files, missing
-columns and values that do not fit their declared type. Every row keeps the value
+columns and values that do not fit their declared type. A table file outside the rule
+set's directory, over 64 MiB, not UTF-8 or with a field over 131,072 characters is refused
+with a diagnostic that quotes nothing of its content. Every row keeps the value
 of its source column, so explanations can cite `90 FR 50494` next to the value used.
 """
 from __future__ import annotations
@@ -16,6 +18,7 @@ import attrs
 
 from interpreter.language import model
 from interpreter.language.diagnostics import Diagnostic, error
+from interpreter.language.limits import MAX_TABLE_BYTES
 from interpreter.language.scalars import convert_scalar
 from interpreter.language.source import Span
 
@@ -29,6 +32,10 @@ class Row:
     line: int
     dated_from: dt.date | None = None
     dated_until: dt.date | None = None
+
+
+def _cut(text: str, most: int = 200) -> str:
+    return text if len(text) <= most else text[:most] + "…"
 
 
 def _normalise_prefix(key: str) -> str:
@@ -67,11 +74,36 @@ class TableData:
         return None
 
 
-def load_table(table: model.Table, enums: dict | None = None) -> tuple[TableData, list[Diagnostic]]:
+def load_table(table: model.Table, enums: dict | None = None, home: str | None = None) -> tuple[TableData, list[Diagnostic]]:
+    """One table's CSV -> its rows. The file must lie inside `home` (the rule set's directory, symbolic
+    links followed): a path that leads elsewhere is refused without opening it, so nothing of a file
+    outside the rule set reaches a message."""
     diagnostics: list[Diagnostic] = []
+    real = os.path.realpath(table.path)
+    if home is not None and os.path.commonpath([real, os.path.realpath(home)]) != os.path.realpath(home):
+        diagnostics.append(error("E264", f"table `{table.name}`: {table.path} is outside the rule set's directory; "
+                                         "a rule set reads only its own files", table.span,
+                                 suggestions=("copy the table into the rule set (e.g. under data/) with its source",)))
+        return TableData(table, []), diagnostics
     if not os.path.isfile(table.path):
         diagnostics.append(error("E260", f"table `{table.name}`: no file at {table.path}", table.span))
         return TableData(table, []), diagnostics
+    if os.path.getsize(table.path) > MAX_TABLE_BYTES:
+        diagnostics.append(error("E263", f"table `{table.name}`: {table.path} is larger than "
+                                         f"{MAX_TABLE_BYTES // (1024 * 1024)} MiB", table.span))
+        return TableData(table, []), diagnostics
+    try:
+        return _read_rows(table, enums, diagnostics)
+    except UnicodeDecodeError as exc:
+        problem = f"is not UTF-8 text (byte {exc.start + 1} of a block: {exc.reason})"
+    except csv.Error as exc:
+        problem = f"is not a CSV file rules can read ({exc})"
+    diagnostics.append(error("E263", f"table `{table.name}`: {table.path} {problem}", table.span,
+                             suggestions=("save the table as UTF-8 CSV",)))
+    return TableData(table, []), diagnostics
+
+
+def _read_rows(table: model.Table, enums, diagnostics: list[Diagnostic]) -> tuple[TableData, list[Diagnostic]]:
     rows: list[Row] = []
     with open(table.path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
@@ -79,7 +111,7 @@ def load_table(table: model.Table, enums: dict | None = None) -> tuple[TableData
         missing = [c.name for c in table.columns if c.name not in header]
         if missing:
             diagnostics.append(error("E261", f"{table.path} lacks the column(s) {', '.join(missing)} declared by table `{table.name}`",
-                                     table.span, suggestions=(f"the file has: {', '.join(header)}",)))
+                                     table.span, suggestions=(_cut(f"the file has: {', '.join(header)}"),)))
             return TableData(table, []), diagnostics
         for number, raw in enumerate(reader, start=2):
             data = {}
@@ -115,7 +147,7 @@ def load_tables(ruleset: model.RuleSet) -> tuple[dict[str, TableData], list[Diag
     """Stage: resolved tables -> loaded rows."""
     loaded, diagnostics = {}, []
     for name, table in ruleset.tables.items():
-        data, problems = load_table(table, ruleset.enums)
+        data, problems = load_table(table, ruleset.enums, ruleset.root)
         loaded[name] = data
         diagnostics.extend(problems)
     return loaded, diagnostics
