@@ -3,7 +3,8 @@
 The manifest records the run's fingerprint (rule files, facts, input, options) so `--resume` only
 continues a run of the same job; each chunk's part file is written before the manifest names it;
 `publish` checks that rows out equal rows in before it renames the output into place, so a
-partial or inconsistent output is never published.
+partial or inconsistent output is never published. OUTPUT.partial/ holds a marker file from the
+moment it is made; a directory of that name without one is refused, never deleted.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from interpreter.language.fingerprint import content_hash
 from interpreter.language.pipeline import Loaded
 
 MANIFEST_VERSION = 1
+MARKER = ".made-by-rules-batch"
 
 
 class BatchIntegrityError(Exception):
@@ -62,13 +64,23 @@ class Checkpoint:
     def part(self, index: int) -> str:
         return os.path.join(self.directory, f"part-{index:06d}.arrow")
 
+    @property
+    def marker_path(self) -> str:
+        return os.path.join(self.directory, MARKER)
+
     def open(self, resume: bool) -> int:
-        """Start afresh, or take over the completed chunks of an interrupted run; -> chunks resumed."""
+        """Start afresh, or take over the completed chunks of an interrupted run; -> chunks resumed.
+        A directory OUTPUT.partial/ without our marker file is someone else's: it is refused, never removed."""
+        if os.path.lexists(self.directory) and not os.path.isfile(self.marker_path):
+            refuse("E614", f"{self.directory} exists and was not made by `rules batch` (it has no {MARKER} file); "
+                           "it is left as it is", suggestions=("move it away, or choose another output with -o",))
         if os.path.isdir(self.directory) and resume:
             try:
                 with open(self.manifest_path, encoding="utf-8") as handle:
                     manifest = json.load(handle)
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):
+                manifest = None
+            if not isinstance(manifest, dict) or not isinstance(manifest.get("done", {}), dict):
                 manifest = None
             if manifest is not None:
                 if manifest.get("version") != MANIFEST_VERSION or manifest.get("identity") != self.identity:
@@ -76,12 +88,17 @@ class Checkpoint:
                     refuse("E609", f"cannot resume: the {', '.join(changed) or 'manifest'} changed since the interrupted run "
                                   f"({self.directory})", suggestions=("run again without --resume to start over",))
                 for index, entry in manifest.get("done", {}).items():
-                    if _part_rows(self.part(int(index))) == entry["rows"]:
-                        self.done[int(index)] = entry
+                    try:
+                        if _part_rows(self.part(int(index))) == entry["rows"]:
+                            self.done[int(index)] = entry
+                    except (ValueError, TypeError, KeyError):
+                        continue  # a damaged entry: that chunk is evaluated again
                 return len(self.done)
         if os.path.isdir(self.directory):
             shutil.rmtree(self.directory)
         os.makedirs(self.directory)
+        with open(self.marker_path, "w", encoding="utf-8") as handle:
+            handle.write("made by `rules batch`: removed when the run is published or started again\n")
         self._save()
         return 0
 
@@ -100,7 +117,8 @@ class Checkpoint:
         os.replace(temporary, self.manifest_path)
 
     def remove(self) -> None:
-        shutil.rmtree(self.directory, ignore_errors=True)
+        if os.path.isfile(self.marker_path):
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def _part_rows(path: str) -> int | None:
@@ -128,6 +146,9 @@ def publish(checkpoint: Checkpoint, output: str, fmt: str, schema, expected_rows
     import pyarrow as pa
 
     temporary = f"{output}.tmp-{os.getpid()}"
+    if os.path.lexists(temporary):  # not ours to overwrite or remove
+        refuse("E614", f"{temporary} exists and was not made by this run; it is left as it is",
+               suggestions=("move it away and run again",))
     written = 0
     try:
         writer = _Writer(temporary, fmt, schema)

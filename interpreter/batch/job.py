@@ -17,6 +17,7 @@ from interpreter.evaluation.facts import FactBase, Record, _Binder, load_facts, 
 from interpreter.evaluation.report import json_value
 from interpreter.language import model
 from interpreter.language.diagnostics import UserError, did_you_mean
+from interpreter.language.limits import Refused
 from interpreter.language.pipeline import Loaded
 
 
@@ -82,7 +83,7 @@ class Job:
         fields = {}
         for name, column in raw.columns.items():
             value = column[offset]
-            if value is not None and not isinstance(value, (str, bool, int, float, Decimal, dt.date, list, dict)):
+            if value is not None and not isinstance(value, (str, bool, int, float, Decimal, dt.date, list, dict, Refused)):
                 value = value.as_py()  # an Arrow scalar
             if value is None:
                 continue
@@ -107,9 +108,9 @@ class Job:
         if column is None:
             return None
         value = column[offset]
-        if value is not None and not isinstance(value, (str, bool, int, float, Decimal, dt.date, list, dict)):
+        if value is not None and not isinstance(value, (str, bool, int, float, Decimal, dt.date, list, dict, Refused)):
             value = value.as_py()
-        if value is None or isinstance(value, (dict, list, bool)):
+        if value is None or isinstance(value, (dict, list, bool, Refused)):
             return None
         return str(value)
 

@@ -6,13 +6,12 @@ naming the file, never a traceback. Parquet ranges read only the row groups they
 """
 from __future__ import annotations
 
-import json
 import os
-from decimal import Decimal
 
 import attrs
 
 from interpreter.language import model
+from interpreter.language.datafile import MAX_DEPTH, duplicate_path, flow_depth, json_loads
 from interpreter.language.diagnostics import UserError, did_you_mean, error
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -43,6 +42,17 @@ def parquet_files(path: str) -> list[str]:
             refuse("E602", f"{path} holds no .parquet files")
         return found
     return [path]
+
+
+def open_parquet(file: str):
+    """pq.ParquetFile, or E604 naming the file when it is not Parquet (pyarrow raises several types)."""
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(file)
+    except Exception as exc:  # noqa: BLE001 - ArrowInvalid, OSError, ValueError... all mean "not readable Parquet"
+        refuse("E604", f"{file} is not a readable Parquet file ({str(exc)[:200]})",
+               suggestions=("check the file's extension matches its content",))
 
 
 @attrs.define
@@ -106,11 +116,7 @@ def _parquet_chunks(path, entity, chunk_size, skip):
     import pyarrow.parquet as pq
 
     for file in parquet_files(path):
-        try:
-            handle = pq.ParquetFile(file)
-        except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
-            refuse("E604", f"{file} is not a readable Parquet file ({exc})")
-        _check_columns(entity, handle.schema_arrow.names, file)
+        _check_columns(entity, open_parquet(file).schema_arrow.names, file)
     files = parquet_files(path)
 
     def batches():
@@ -170,11 +176,24 @@ def _jsonl_chunks(path, entity, chunk_size, skip):
             return RawChunk(index, start, -1, {})
         columns = {name: [None] * len(lines) for name in names}
         chunk = RawChunk(index, start, len(lines), columns)
-        for offset, (number, text) in enumerate(lines):
+        for offset, (number, raw_line) in enumerate(lines):
+            where = f"{collection}[{start + offset}]: line {number}"
             try:
-                item = json.loads(text, parse_float=Decimal)
-            except (json.JSONDecodeError, RecursionError) as exc:
-                chunk.problems[offset] = f"{collection}[{start + offset}]: line {number} is not valid JSON ({getattr(exc, 'msg', 'nested too deeply')})"
+                text = raw_line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                chunk.problems[offset] = f"{where} is not UTF-8 text (byte {exc.start + 1}: {exc.reason})"
+                continue
+            if flow_depth(text) > MAX_DEPTH:
+                chunk.problems[offset] = f"{where} is nested more than {MAX_DEPTH} levels deep; a row is a flat record"
+                continue
+            try:
+                item = json_loads(text)
+            except (ValueError, RecursionError) as exc:
+                chunk.problems[offset] = f"{where} is not valid JSON ({getattr(exc, 'msg', 'nested too deeply')})"
+                continue
+            duplicate = duplicate_path(item)
+            if duplicate:
+                chunk.problems[offset] = f"{where}: the key `{duplicate}` is given twice; the last would silently win"
                 continue
             if not isinstance(item, dict):
                 chunk.problems[offset] = f"{collection}[{start + offset}]: line {number} is not a JSON object of fields"
@@ -186,7 +205,7 @@ def _jsonl_chunks(path, entity, chunk_size, skip):
                     chunk.extra.setdefault(offset, {})[name] = value
         return chunk
 
-    with open(path, encoding="utf-8") as handle:
+    with open(path, "rb") as handle:  # decoded line by line: one line that is not UTF-8 is one bad row
         lines, index, start = [], 0, 0
         for number, text in enumerate(handle, start=1):
             if not text.strip():
@@ -200,19 +219,16 @@ def _jsonl_chunks(path, entity, chunk_size, skip):
 
 
 def count_parquet_rows(path: str) -> int:
-    import pyarrow.parquet as pq
-
-    return sum(pq.ParquetFile(f).metadata.num_rows for f in parquet_files(path))
+    return sum(open_parquet(f).metadata.num_rows for f in parquet_files(path))
 
 
 def read_parquet_range(path: str, start: int, stop: int):
     """Rows start .. stop-1 of a (possibly partitioned) Parquet input, reading only the row groups needed."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     pieces, offset = [], 0
     for file in parquet_files(path):
-        handle = pq.ParquetFile(file)
+        handle = open_parquet(file)
         for group in range(handle.metadata.num_row_groups):
             rows = handle.metadata.row_group(group).num_rows
             low, high = max(start, offset), min(stop, offset + rows)

@@ -29,7 +29,6 @@ Guarantees:
 """
 from __future__ import annotations
 
-import json
 import os
 import time
 
@@ -39,7 +38,8 @@ from interpreter.batch.checkpoint import (
     BatchIntegrityError, Checkpoint, SimulatedCrash, fingerprint, publish, write_part,
 )
 from interpreter.batch.job import Job, choose_entity, chunk_stats, facts_for
-from interpreter.batch.readers import count_parquet_rows, format_of, parquet_files, read_chunks, refuse
+from interpreter.batch.readers import count_parquet_rows, format_of, open_parquet, parquet_files, read_chunks, refuse
+from interpreter.language.datafile import json_loads
 from interpreter.language.diagnostics import UserError
 from interpreter.language.pipeline import Loaded
 
@@ -117,10 +117,8 @@ def run_batch(loaded: Loaded, input_path: str, output_path: str, facts_path: str
 
 def _input_columns(path: str, fmt: str):
     if fmt == "parquet":
-        import pyarrow.parquet as pq
-
         files = parquet_files(path)
-        return pq.ParquetFile(files[0]).schema_arrow.names if files else None
+        return open_parquet(files[0]).schema_arrow.names if files else None
     if fmt == "csv":
         import csv
 
@@ -133,7 +131,7 @@ def _input_columns(path: str, fmt: str):
         with open(path, encoding="utf-8") as handle:
             for text in handle:
                 if text.strip():
-                    first = json.loads(text)
+                    first = json_loads(text)
                     return list(first) if isinstance(first, dict) else None
     except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return None

@@ -24,7 +24,9 @@ MAX_SCALE = 12
 SAFE = 4e18
 
 
-_MONEY_PATTERN = r"^\s*(-)?\s*(?:\$|USD\s*)?\s*(-)?([0-9][0-9,]*)(?:\.([0-9]+))?\s*(?:USD)?\s*$"
+# scalars.parse_money's language (the `\s*` runs are separated by literals: no ambiguity to explore;
+# polars' regex engine is linear-time in any case).
+_MONEY_PATTERN = r"^\s*(-)?\s*(?:\$|USD)?\s*(-)?([0-9][0-9,]*)(?:\.([0-9]+))?\s*(?:USD)?\s*$"
 
 
 _DECIMAL_KINDS = ("money", "decimal", "rate")
@@ -156,7 +158,8 @@ def _convert_column(column, field: model.Field, ruleset, rows: int):
     if isinstance(column, list):
         try:
             source = pl.Series(column, strict=True)
-        except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError):
+        except (TypeError, ValueError, OverflowError, RuntimeError, pl.exceptions.PolarsError):
+            # e.g. Decimal("1E+999999") (no Decimal128 holds it) or a limits.Refused: row by row
             return pl.repeat(None, rows, dtype=_dtype(kind), eager=True), pl.Series([v is not None for v in column])
         if source.dtype == pl.Null:
             return pl.repeat(None, rows, dtype=_dtype(kind), eager=True), None

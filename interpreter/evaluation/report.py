@@ -283,14 +283,23 @@ def _print_diagnostic(console: Console, d: Diagnostic, sources: SourceRegistry |
         console.print(Text(f"  help: {suggestion}", style="green"))
 
 
+EXCERPT_WIDTH = 160
+
+
 def _print_excerpt(console: Console, span, sources: SourceRegistry, style: str) -> None:
     line = sources.line(span.file, span.line)
     if line is None:
         return
     gutter = f"{span.line:>4} | "
-    console.print(Text(gutter, style="dim") + Text(line))
     width = max(1, (span.end_column - span.column) if span.end_line == span.line else len(line) - span.column + 1)
-    console.print(Text(" " * len(gutter) + " " * (span.column - 1) + "^" * width, style=f"bold {style}"))
+    column = span.column
+    if len(line) > EXCERPT_WIDTH:  # a very long line is shown as a window around the span, not whole
+        start = max(0, column - 1 - EXCERPT_WIDTH // 4)
+        line = ("…" if start else "") + line[start:start + EXCERPT_WIDTH] + ("…" if start + EXCERPT_WIDTH < len(line) else "")
+        column = column - start + (1 if start else 0)
+        width = max(1, min(width, len(line) - column + 1))
+    console.print(Text(gutter, style="dim") + Text(line))
+    console.print(Text(" " * len(gutter) + " " * (column - 1) + "^" * width, style=f"bold {style}"))
 
 
 
