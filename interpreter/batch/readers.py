@@ -11,7 +11,8 @@ import os
 import attrs
 
 from interpreter.language import model
-from interpreter.language.datafile import MAX_DEPTH, duplicate_path, flow_depth, json_loads
+from interpreter.evaluation.datafile import MAX_DEPTH, flow_depth, json_loads
+from interpreter.evaluation.unique_keys import DuplicateKey
 from interpreter.language.diagnostics import UserError, did_you_mean, error
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -188,12 +189,11 @@ def _jsonl_chunks(path, entity, chunk_size, skip):
                 continue
             try:
                 item = json_loads(text)
+            except DuplicateKey as repeated:
+                chunk.problems[offset] = f"{where}: the key `{repeated.key[:40]}` appears twice in one object"
+                continue
             except (ValueError, RecursionError) as exc:
                 chunk.problems[offset] = f"{where} is not valid JSON ({getattr(exc, 'msg', 'nested too deeply')})"
-                continue
-            duplicate = duplicate_path(item)
-            if duplicate:
-                chunk.problems[offset] = f"{where}: the key `{duplicate}` is given twice; the last would silently win"
                 continue
             if not isinstance(item, dict):
                 chunk.problems[offset] = f"{collection}[{start + offset}]: line {number} is not a JSON object of fields"

@@ -39,7 +39,7 @@ from interpreter.batch.checkpoint import (
 )
 from interpreter.batch.job import Job, choose_entity, chunk_stats, facts_for
 from interpreter.batch.readers import count_parquet_rows, format_of, open_parquet, parquet_files, read_chunks, refuse
-from interpreter.language.datafile import json_loads
+from interpreter.evaluation.datafile import json_loads
 from interpreter.language.diagnostics import UserError
 from interpreter.language.pipeline import Loaded
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 import attrs
 
 from interpreter.language import model
+from interpreter.language.scalars import MONEY_PATTERN
 
 INPUT_SCALE = {"money": 2, "decimal": 6, "rate": 6}
 
@@ -24,9 +25,6 @@ MAX_SCALE = 12
 SAFE = 4e18
 
 
-# scalars.parse_money's language (the `\s*` runs are separated by literals: no ambiguity to explore;
-# polars' regex engine is linear-time in any case).
-_MONEY_PATTERN = r"^\s*(-)?\s*(?:\$|USD)?\s*(-)?([0-9][0-9,]*)(?:\.([0-9]+))?\s*(?:USD)?\s*$"
 
 
 _DECIMAL_KINDS = ("money", "decimal", "rate")
@@ -227,7 +225,7 @@ def _decimal_column(source, kind: str):
     if dtype != pl.Utf8 or kind == "rate":
         return None  # floats, percentages written as text: row by row
     if kind == "money":
-        parts = source.str.extract_groups(_MONEY_PATTERN)
+        parts = source.str.extract_groups(MONEY_PATTERN)
         negative = parts.struct.field("1").is_not_null() | parts.struct.field("2").is_not_null()
         whole = parts.struct.field("3").str.replace_all(",", "", literal=True)
     else:

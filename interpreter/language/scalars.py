@@ -20,6 +20,10 @@ from interpreter.language.diagnostics import did_you_mean
 from interpreter.language.limits import MAX_LITERAL_CHARS, Refused, literal_problem, number_problem, shown
 from interpreter.language.values import EXACT
 
+# The language parse_money reads, as a pattern for other readers (the columnar engine, the fact
+# schema). Every `\s*` follows a literal, so even a backtracking engine matches it in linear time.
+MONEY_PATTERN = r"^\s*(?:(-)\s*)?(?:(?:\$|USD)\s*)?(-)?([0-9][0-9,]*)(?:\.([0-9]+))?\s*(?:USD\s*)?$"
+_MONEY = re.compile(MONEY_PATTERN)
 _NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,9})?")
 _PERCENT = re.compile(r"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*%\s*$")
 _DURATION = re.compile(r"^\s*([0-9]+)\s*(day|days|month|months|year|years)\s*$")
@@ -33,7 +37,7 @@ def _skip_space(text: str, at: int) -> int:
 
 def parse_money(text: str) -> str | None:
     """`$1,250.00`, `-$5`, `USD 1250`, `1250.00 USD` -> `-1250.00`, in one pass (None if not money).
-    Accepts what `^\\s*(-)?\\s*(?:\\$|USD)?\\s*(-)?[0-9][0-9,]*(?:\\.[0-9]+)?\\s*(?:USD)?\\s*$` does."""
+    Accepts exactly the strings MONEY_PATTERN matches (a property test checks it)."""
     at = _skip_space(text, 0)
     negative = text.startswith("-", at)
     if negative:
