@@ -76,8 +76,8 @@ def main() -> None:
 @click.argument("ruleset", type=click.Path())
 @FORMAT
 def check(ruleset: str, fmt: str) -> None:
-    """Parse, resolve and check RULESET; print located diagnostics."""
-    loaded = api.load(ruleset)
+    """Parse, resolve and check RULESET (and its quotes of the bill kept in bill/); print located diagnostics."""
+    loaded = api.check(ruleset)
     if fmt == "json":
         click.echo(report.dumps(report.diagnostics_json(loaded.diagnostics)), nl=False)
     else:

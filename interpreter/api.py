@@ -19,6 +19,22 @@ from interpreter.language.diagnostics import UserError
 from interpreter.language.pipeline import Loaded, load
 
 
+def check(path: str) -> Loaded:
+    """Load a rule set and, if it loads and keeps its bill text in `bill/`, check every statute
+    quote against the bill (stage `quotes`, E710)."""
+    import attrs
+
+    from interpreter.bill.coverage import bill_text_path
+    from interpreter.bill.quotes import check_quotes
+
+    loaded = load(path)
+    bill = bill_text_path(loaded.root) if loaded.ok else None
+    if bill is None:
+        return loaded
+    return attrs.evolve(loaded, diagnostics=loaded.diagnostics + tuple(check_quotes(loaded, bill)),
+                        stages=loaded.stages + ("quotes",))
+
+
 def coverage(loaded: Loaded):
     """How the rule set accounts for each provision of its bill, with the scenarios run."""
     from interpreter.bill.coverage import coverage as build
@@ -48,6 +64,6 @@ def init(path: str, act: str | None = None, title: str | None = None) -> list[st
     return create(path, act, title)
 
 
-__all__ = ["load", "evaluate", "evaluate_data", "decide", "decision_of", "explain", "explain_all", "find_target",
+__all__ = ["load", "check", "evaluate", "evaluate_data", "decide", "decision_of", "explain", "explain_all", "find_target",
            "resolve_target", "select", "targets", "coverage", "notes", "document", "init", "run_scenarios", "report", "explain_text",
            "DecisionResult", "EvaluationResult", "Loaded", "TargetError", "UserError"]

@@ -266,6 +266,7 @@ class Provision:
     values: tuple[ValueDecl, ...]
     rules: tuple[RuleDecl, ...]
     span: Span | None = span_field()
+    text_span: Span | None = span_field()  # where the `text` line stands
 
 
 @attrs.frozen

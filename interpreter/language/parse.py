@@ -327,7 +327,7 @@ class _Builder:
 
     def build_provision(self, level: str, label: str, citation: Citation, children, tree) -> ast.Provision:
         heading = None
-        text = None
+        text = text_span = None
         notes: list[str] = []
         non_operative = None
         provisional = None
@@ -339,7 +339,7 @@ class _Builder:
                 continue
             kind = child.data
             if kind == "statute_text":
-                text = unquote(child.children[0].value)
+                text, text_span = unquote(child.children[0].value), self.span(child)
             elif kind == "note":
                 notes.append(unquote(child.children[0].value))
             elif kind == "non_operative":
@@ -362,7 +362,7 @@ class _Builder:
                 rules.append(self.build_rule(child, citation))
         return ast.Provision(
             level, label, heading, citation, text, tuple(notes), non_operative, provisional,
-            tuple(subdivisions), tuple(values), tuple(rules), span=self.span(tree),
+            tuple(subdivisions), tuple(values), tuple(rules), span=self.span(tree), text_span=text_span,
         )
 
     def build_target(self, tree) -> ast.Target:
