@@ -119,6 +119,10 @@ COMMANDS: dict[str, Help] = {
          (f"rules serve {RAMSA} --port 0 --log decisions.jsonl --admin", "any free port, a decision log, reload")),
         (("0", "stopped (Ctrl-C or SIGTERM)"), USAGE, ("3", "a rule set does not load, or the port cannot be bound"),
          INTERNAL)),
+    "lsp": Help(
+        "Run the language server (LSP over stdio) for editors.",
+        (("rules lsp", "started by the editor: see docs/editor.md for VS Code and Neovim"),),
+        (("0", "the editor shut the server down"), USAGE, INTERNAL)),
     "fmt": Help(
         "Format rule files in the one canonical layout, meaning kept.",
         (("rules fmt rules/ramsa", "rewrite every .rules file under the folder"),

@@ -255,6 +255,8 @@ for _command in (service_command.schema, service_command.replay, service_command
     main.add_command(_command)
 from cli import fmt_command  # noqa: E402  (rules fmt)
 main.add_command(fmt_command.fmt)
+from cli import lsp_command  # noqa: E402  (rules lsp)
+main.add_command(lsp_command.lsp)
 from cli import help_text  # noqa: E402  (summaries, examples and exit codes; keep this after every add_command)
 help_text.teach(main)
 

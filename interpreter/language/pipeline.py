@@ -68,8 +68,10 @@ def inside(path: str, directory: str) -> bool:
     return os.path.commonpath([real, directory]) == directory
 
 
-def load(root: str) -> Loaded:
+def load(root: str, overlays: dict[str, str] | None = None) -> Loaded:
+    """`overlays` maps absolute file paths to text read instead of the file's (an editor's unsaved text)."""
     ensure_recursion_limit()
+    overlays = overlays or {}
     sources = SourceRegistry()
     diagnostics: list[Diagnostic] = []
     stages: list[str] = []
@@ -98,8 +100,11 @@ def load(root: str) -> Loaded:
     for path in paths:
         shown = os.path.relpath(path)
         try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
+            if os.path.abspath(path) in overlays:
+                text = overlays[os.path.abspath(path)]
+            else:
+                with open(path, encoding="utf-8") as handle:
+                    text = handle.read()
         except UnicodeDecodeError as exc:
             diagnostics.append(error("E003", f"{shown} is not UTF-8 text ({exc.reason})"))
             continue
