@@ -14,6 +14,7 @@ import os
 
 import attrs
 
+from interpreter.evaluation.fact_positions import locate
 from interpreter.evaluation.datafile import parse_data
 from interpreter.language import model
 from interpreter.language import types as T
@@ -85,7 +86,9 @@ class _Binder:
         self.references: list[tuple[str, str, str]] = []  # (entity, key, path)
 
     def report(self, code: str, message: str, path: str, suggestions=()):
-        self.diagnostics.append(error(code, message, Span.point(self.file), fact_path=path, suggestions=tuple(suggestions)))
+        # line 0: the file, no position yet (load_facts places it at the fact path's line and column)
+        self.diagnostics.append(error(code, message, Span(self.file, 0, 0, 0, 0), fact_path=path,
+                                      suggestions=tuple(suggestions)))
 
     def convert(self, raw, kind: T.Type, path: str):
         if raw is None:
@@ -182,4 +185,11 @@ def load_facts(ruleset: model.RuleSet, path: str) -> tuple[FactBase | None, list
     data, diagnostics = read_fact_file(path)
     if diagnostics:
         return None, diagnostics
-    return bind_facts(ruleset, data, path)
+    facts, diagnostics = bind_facts(ruleset, data, path)
+    if diagnostics:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                diagnostics = locate(path, handle.read(), diagnostics)
+        except (OSError, UnicodeDecodeError):
+            pass  # read a moment ago; if it is gone now, the diagnostics keep their fact paths
+    return facts, diagnostics

@@ -41,7 +41,8 @@ class Diagnostic:
     @property
     def location(self) -> str:
         if self.span is not None and self.fact_path:
-            return f"{self.span.file}: {self.fact_path}"
+            where = f"{self.span}" if self.span.line else self.span.file  # line 0: no position known
+            return f"{where}: {self.fact_path}"
         if self.span is not None:
             return str(self.span)
         return self.fact_path or "<input>"
