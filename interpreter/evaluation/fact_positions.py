@@ -28,10 +28,12 @@ def positions(text: str) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[in
     values: dict[str, tuple[int, int]] = {}
     keys: dict[str, tuple[int, int]] = {}
     stack = [(root, "")]
+    walked: set[int] = set()  # an alias shares its anchor's node: walk each node once, so the walk stays linear
     while stack:
         node, path = stack.pop()
-        if node is None:
+        if node is None or id(node) in walked:
             continue
+        walked.add(id(node))
         values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
