@@ -77,16 +77,19 @@ def _print_replay(results) -> None:
             what = " and ".join(result.aspects) or "nothing"
             if result.outcome == "ruleset_changed":
                 changed_hashes.add(result.recorded_hash)
-                head = "rule set changed; " + (f"{what} differ{'s' if len(result.aspects) == 1 else ''}"
-                                              if result.aspects else "same decision")
+                if not result.aspects:
+                    out.print(line + f"rule set changed; same decision: {_shown(result.now)}", markup=False)
+                    continue
+                head = f"rule set changed; {what} differ{'s' if len(result.aspects) == 1 else ''}"
             else:
                 head = f"different {what}"
             out.print(line + f"{head}: was {_shown(result.recorded)}, now {_shown(result.now)}", markup=False)
     counts: dict[str, int] = {}
     for result in results:
         counts[result.outcome] = counts.get(result.outcome, 0) + 1
-    out.print(", ".join(f"{n} {_OUTCOMES[outcome]}" for outcome, n in sorted(counts.items())) or "no records",
-              markup=False)
+    moved = sum(1 for r in results if r.outcome == "ruleset_changed" and r.aspects)
+    summary = ", ".join(f"{n} {_OUTCOMES[outcome]}" for outcome, n in sorted(counts.items())) or "no records"
+    out.print(summary + (f" ({moved} of them decided differently now)" if moved else ""), markup=False)
     if changed_hashes:
         out.print("the records were made by another version of the rule set "
                   f"({', '.join(sorted(h[:19] for h in changed_hashes if h))}); "
@@ -100,8 +103,8 @@ _OUTCOMES = {"identical": "identical", "different": "different", "ruleset_change
 def _shown(decision: dict | None) -> str:
     if not decision:
         return "?"
-    value = decision["value"] if decision["status"] == "decided" else decision["status"]
-    return f"{value} [{', '.join(decision.get('citations') or [])}]"
+    citations = decision.get("citations") or []
+    return f"{decision.get('display') or decision['status']}" + (f" [{', '.join(citations)}]" if citations else "")
 
 
 @click.command()

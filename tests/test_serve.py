@@ -11,6 +11,8 @@ import time
 import httpx
 import pytest
 
+from interpreter import api
+
 from tests.serve_helpers import ROOT, ServerProcess, yaml_as_json_text
 
 QUADRATIC = '''act SLOW "Slow Demonstration Act"
@@ -81,24 +83,38 @@ def test_rulesets_schema_health_and_openapi(client):
     assert schema.status_code == 200 and schema.headers["content-type"].startswith("application/json")
     assert schema.text == _cli("schema", "rules/ramsa").stdout
     assert client.get("/healthz").json()["status"] == "ok"
-    api = client.get("/openapi.json").json()
-    assert api["openapi"].startswith("3.1") and "/v1/rulesets/{act}/decide" in api["paths"]
-    assert "/v1/admin/reload" in api["paths"] and "RAMSAFacts" in api["components"]["schemas"]
+    described = client.get("/openapi.json").json()
+    assert described["openapi"].startswith("3.1") and "/v1/rulesets/{act}/decide" in described["paths"]
+    assert "/v1/admin/reload" in described["paths"] and "RAMSAFacts" in described["components"]["schemas"]
+
+
+BY_THE_CLI = ("rules/ramsa/examples/imports_2026.yaml", "rules/ramsa/examples/eligibility.yaml",
+              "rules/cmtsa/examples/reports_2027.yaml")
 
 
 def test_evaluate_answers_byte_for_byte_what_rules_eval_prints(client):
-    examples = sorted(glob.glob(os.path.join(ROOT, "rules", "*", "examples", "*.yaml")))
-    assert len(examples) >= 5
-    cli_runs = [(path, act, subprocess.Popen([sys.executable, "-m", "cli.main", "eval", f"rules/{act}",
-                                              os.path.relpath(path, ROOT), "--format", "json"],
-                                             cwd=ROOT, stdout=subprocess.PIPE, text=True))
-                for path in examples
-                if (act := os.path.relpath(path, ROOT).split(os.sep)[1]) != "secure"]  # served from an edited copy
-    for path, act, run in cli_runs:
+    runs = [(path, subprocess.Popen([sys.executable, "-m", "cli.main", "eval", os.path.dirname(os.path.dirname(path)),
+                                     path, "--format", "json"], cwd=ROOT, stdout=subprocess.PIPE, text=True))
+            for path in BY_THE_CLI]
+    for path, run in runs:
         expected, _ = run.communicate()
-        answer = client.post(f"/v1/rulesets/{act}/evaluate", content=yaml_as_json_text(path))
+        act = path.split("/")[1]
+        answer = client.post(f"/v1/rulesets/{act}/evaluate", content=yaml_as_json_text(os.path.join(ROOT, path)))
         assert answer.status_code == 200, answer.text
         assert answer.content == expected.encode("utf-8"), path
+
+
+def test_evaluate_answers_what_the_cli_code_prints_on_every_example(client, monkeypatch):
+    """The other examples against the CLI's own code path in-process (a subprocess each would be slow)."""
+    monkeypatch.chdir(ROOT)
+    examples = sorted(glob.glob("rules/ramsa/examples/*.yaml") + glob.glob("rules/cmtsa/examples/*.yaml"))
+    assert len(examples) >= 5
+    loaded = {act: api.load(f"rules/{act}") for act in ("ramsa", "cmtsa")}
+    for path in examples:
+        act = path.split("/")[1]
+        expected = api.report.dumps(api.report.result_json(api.evaluate(loaded[act], path)))
+        answer = client.post(f"/v1/rulesets/{act}/evaluate", content=yaml_as_json_text(path))
+        assert answer.text == expected, path
 
 
 def test_evaluate_with_as_of_and_explanations(client):
@@ -225,3 +241,65 @@ def test_a_full_disk_never_blocks_a_response_and_shows_on_healthz(limited):
 
 def test_admin_endpoints_are_off_without_admin(limited):
     assert limited.post("/v1/admin/reload").status_code == 404
+
+
+# ---------------------------------------------------------------- docs/serve.md
+
+def _console_examples(path):
+    """(command, documented output lines) for every `$ curl` line of the page's console blocks."""
+    text = open(path, encoding="utf-8").read()
+    examples = []
+    for block in text.split("```console\n")[1:]:
+        lines = block.split("\n```")[0].splitlines()
+        for index, line in enumerate(lines):
+            if line.startswith("$ ") and "curl " in line:
+                output = []
+                for following in lines[index + 1:]:
+                    if following.startswith("$ "):
+                        break
+                    output.append(following.rstrip())
+                examples.append((line[2:], output))
+    return examples
+
+
+def _shows(documented, actual) -> bool:
+    """Each documented line is in the actual output, in order; `...` skips, a trailing `...` is a prefix."""
+    position = 0
+    for line in documented:
+        if line == "...":
+            continue
+        prefix = line[:-3] if line.endswith("...") else None
+        while position < len(actual) and not (actual[position].startswith(prefix) if prefix is not None
+                                              else actual[position] == line):
+            position += 1
+        if position == len(actual):
+            return False
+        position += 1
+    return True
+
+
+def test_the_curl_examples_of_docs_serve_md_answer_as_documented(workdir):
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed")
+    examples = _console_examples(os.path.join(ROOT, "docs", "serve.md"))
+    assert len(examples) >= 8
+    process = ServerProcess("rules/ramsa", "rules/cmtsa", "rules/secure", "--admin",
+                            "--log", str(workdir / "docs-decisions.jsonl"))
+    try:
+        for command, documented in examples:
+            runnable = command.replace("http://127.0.0.1:8000", process.url).replace("python -m", f"{sys.executable} -m")
+            run = subprocess.run(["bash", "-c", f"set -o pipefail; {runnable}"], cwd=ROOT, capture_output=True,
+                                 text=True, timeout=60)
+            assert run.returncode == 0, f"{command}\n{run.stderr}"
+            actual = [line.rstrip() for line in run.stdout.splitlines()]
+            assert _shows(documented, actual), f"{command}\nshows:\n" + "\n".join(documented) + \
+                "\nbut answers:\n" + "\n".join(actual[:80])
+    finally:
+        process.stop()
+
+
+def test_the_docs_checker_sees_a_wrong_line():
+    assert _shows(["{", "...", '  "b": 2'], ["{", '  "a": 1', '  "b": 2', "}"])
+    assert not _shows(['  "b": 3'], ["{", '  "b": 2', "}"])
+    assert not _shows(['  "b": 2', '  "a": 1'], ['  "a": 1', '  "b": 2'])  # order matters
+    assert _shows(['  "hash": "sha256:...'], ['  "hash": "sha256:0f"'])

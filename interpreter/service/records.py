@@ -135,7 +135,7 @@ def _differences(old: dict, new: dict) -> tuple[str, ...]:
 
 
 def _summary(record: dict) -> dict:
-    return {k: record.get(k) for k in ("status", "value", "citations", "basis")}
+    return {k: record.get(k) for k in ("status", "value", "display", "citations", "basis")}
 
 
 class _Evaluations:

@@ -395,6 +395,7 @@ def serve(paths, host: str, port: int, settings: Settings, announce=print) -> No
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        sock.listen(2048)  # from here connections wait in the backlog until uvicorn accepts them
     except OSError as exc:
         sock.close()
         service.close()
