@@ -23,7 +23,7 @@ from interpreter.api import Loaded, UserError, report
 from interpreter.evaluation.facts import read_fact_file
 from interpreter.language.diagnostics import error
 from interpreter.language.fingerprint import content_hash
-from interpreter.service.canonical import Raw, canonical_text, loads
+from interpreter.service.canonical import Native, Raw, canonical_text, loads
 from interpreter.evaluation.trace import walk_frames
 
 RECORD_VERSION = 1
@@ -65,13 +65,14 @@ class Recorder:
 
     def record(self, decision, fact_input: FactInput) -> str:
         """The canonical JSON text of the record of `decision` (no newline)."""
-        body = report.decision_json(decision, None, self.ruleset)
+        # The decision object holds JSON's own types only (exact values are strings).
+        body = {key: Native(value) for key, value in report.decision_json(decision, None, self.ruleset).items()}
         body.update({
             "record_version": RECORD_VERSION,
             "act": self.ruleset.act,
             "ruleset_hash": self.ruleset_hash,
             "as_of": decision.as_of.isoformat() if decision.as_of else None,
-            "notes": self.notes(decision),
+            "notes": Native(self.notes(decision)),
             "input_hash": fact_input.hash,
             "input": Raw(fact_input.text),
         })

@@ -38,7 +38,7 @@ from interpreter.api import UserError, report
 from interpreter.evaluation.facts import parse_fact_text
 from interpreter.language.diagnostics import Diagnostic, error
 from interpreter.language.fingerprint import content_hash
-from interpreter.service.canonical import Raw, canonical_text
+from interpreter.service.canonical import Native, Raw, canonical_text
 from interpreter.service.decision_log import DecisionLog
 from interpreter.service.openapi import openapi_document
 from interpreter.service.records import FactInput, Recorder
@@ -285,9 +285,9 @@ def build_app(service: Service) -> Starlette:
                 return 422, report.dumps(report.diagnostics_json(exc.diagnostics))
             ruleset = served.loaded.ruleset
             record = served.recorder.record(decision, FactInput.of(facts))
-            document = {"decision": report.explain_json(ruleset, decision, None), "record": Raw(record)}
+            document = {"decision": Native(report.explain_json(ruleset, decision, None)), "record": Raw(record)}
             if explanation is not None:
-                document["explanation"] = report.explain_json(ruleset, decision, explanation)
+                document["explanation"] = Native(report.explain_json(ruleset, decision, explanation))
             if log is not None:
                 log.submit([record])
             return 200, canonical_text(document) + "\n"
@@ -391,7 +391,9 @@ def serve(paths, host: str, port: int, settings: Settings, announce=print) -> No
 
     service = Service(paths, settings)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted connections only when the
+    # listening socket says TCP, and without it every keep-alive answer waits ~40 ms (Nagle).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
