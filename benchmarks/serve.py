@@ -67,9 +67,9 @@ def rss(pid: int) -> int:
     return 0
 
 
-def start_server(log_path: str) -> tuple[subprocess.Popen, str, int]:
+def start_server(log_path: str, workers: int) -> tuple[subprocess.Popen, str, int]:
     process = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "rules/ramsa", "rules/cmtsa", "--port", "0",
-                                "--log", log_path], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                "--log", log_path, "--workers", str(workers)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                text=True)
     line = process.stderr.readline()
     match = re.search(r"http://(127\.0\.0\.1):(\d+)", line)
@@ -149,16 +149,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20.0, help="total time under load (split over the runs)")
     parser.add_argument("--clients", default="16", help="concurrent clients, comma-separated (after a 1-client run)")
+    parser.add_argument("--workers", type=int, default=4, help="the server's --workers")
     options = parser.parse_args()
     concurrency = [int(c) for c in options.clients.split(",")]
     cases = workloads()
     runs = len(cases) * (1 + len(concurrency))
     per_run = max(1.0, options.seconds / runs)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"load average {os.getloadavg()[0]:.2f} at start; {per_run:.1f} s per run")
+          f"load average {os.getloadavg()[0]:.2f} at start; {per_run:.1f} s per run; server --workers {options.workers}")
     with tempfile.TemporaryDirectory() as scratch:
         log_path = os.path.join(scratch, "decisions.jsonl")
-        server, host, port = start_server(log_path)
+        server, host, port = start_server(log_path, options.workers)
         try:
             started = rss(server.pid)
             asyncio.run(drive(host, port, cases[0][1], cases[0][2], 4, 1.0))  # warm-up
