@@ -114,11 +114,11 @@ class Service:
         self.log = DecisionLog(settings.log_path) if settings.log_path else None
         self.reload_lock = threading.Lock()
         self.last_reload_error: list[str] | None = None
-        self.openapi_text = self._openapi()
+        self.openapi_text = self._openapi(self.catalog)
 
-    def _openapi(self) -> str:
-        return report.dumps(openapi_document({k: s.summary for k, s in self.catalog.rulesets.items()},
-                                             {k: fact_schema(s.loaded.ruleset) for k, s in self.catalog.rulesets.items()},
+    def _openapi(self, catalog: Catalog) -> str:
+        return report.dumps(openapi_document({k: s.summary for k, s in catalog.rulesets.items()},
+                                             {k: fact_schema(s.loaded.ruleset) for k, s in catalog.rulesets.items()},
                                              self.settings.admin))
 
     def reload(self) -> Catalog:
@@ -129,9 +129,9 @@ class Service:
             except UserError as exc:
                 self.last_reload_error = [f"{d.location}: {d.code} {d.message}" for d in exc.diagnostics]
                 raise
-            self.catalog = catalog  # one assignment: each request sees the old or the new catalog
-            self.openapi_text = self._openapi()
+            self.openapi_text = self._openapi(catalog)
             self.last_reload_error = None
+            self.catalog = catalog  # one assignment: each request sees the old or the new catalog
             return catalog
 
     def health(self) -> dict:
