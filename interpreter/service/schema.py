@@ -31,7 +31,7 @@ def _scalar(kind: T.Type, ruleset) -> dict:
     if name == "decimal":
         return {"anyOf": [{"type": "number"}, {"type": "string", "pattern": _DECIMAL_TEXT}]}
     if name == "money":
-        return {"anyOf": [{"type": "number"}, {"type": "string", "pattern": scalars._MONEY.pattern}],
+        return {"anyOf": [{"type": "number"}, {"type": "string", "pattern": scalars.MONEY_PATTERN}],
                 "examples": ["$1,250.00", 1250.0]}
     if name == "rate":
         return {"type": "string", "pattern": scalars._PERCENT.pattern, "examples": ["25%"]}
