@@ -115,3 +115,15 @@ def test_coverage_is_complete_and_companion_outlines_say_they_are_provisional(ac
     with open(found.bill, encoding="utf-8") as handle:
         first = handle.readline()
     assert ("PROVISIONAL" in first) == (act != "ramsa")
+
+
+def test_the_act_page_shows_every_note_under_its_provision():
+    page = api.document(api.load(RAMSA))
+    notes_part = page[page.index("## Interpretation notes"):page.index("## Non-operative provisions")]
+    sections = {}
+    for block in notes_part.split("\n### ")[1:]:
+        heading, _, body = block.partition("\n")
+        sections[heading.split(" — ")[0]] = body
+    for note in api.notes(api.load(RAMSA)):
+        assert note["note"] in sections[note["citation"]], note["citation"]
+    assert "subsection (i)" in sections["RAMSA §4(h)(2)(A)"]

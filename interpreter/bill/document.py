@@ -101,13 +101,30 @@ def document(loaded: Loaded) -> str:
         where = f" (`{os.path.relpath(sources)}` says where each comes from)" if os.path.isfile(sources) else ""
         lines += ["", f"Each row carries its source{where}; explanations cite it.", ""]
 
-    found = collect_notes(loaded)
-    lines += ["## Interpretation notes", ""]
-    lines += [f"- **{n['citation']}** ({n['on']}): {n['note']}" for n in found] or ["None."]
-    lines.append("")
+    lines += _notes_by_provision(loaded, root)
     non_operative = [p for p in ruleset.provisions if p.non_operative]
     if non_operative:
         lines += ["## Non-operative provisions", ""]
         lines += [f"- **{p.citation}**: {p.non_operative}" for p in non_operative]
         lines.append("")
     return "\n".join(lines)
+
+
+def _notes_by_provision(loaded: Loaded, root: str) -> list[str]:
+    """Every reading the rule set takes, under the provision it reads (as `rules notes` lists them)."""
+    found = collect_notes(loaded)
+    lines = ["## Interpretation notes", ""]
+    if not found:
+        return lines + ["None.", ""]
+    headings = {str(p.citation): p.heading for p in loaded.ruleset.provisions}
+    lines += [f"Every reading this rule set takes, by provision, in citation order (`rules notes {root}` "
+              "lists the same). A note on a rule is shown only when that rule decides.", ""]
+    current = None
+    for item in found:
+        if item["citation"] != current:
+            current = item["citation"]
+            heading = headings.get(current)
+            lines += ([""] if lines[-1] else []) + [f"### {current}" + (f" — {heading.title()}" if heading else ""), ""]
+        on = "" if item["on"] == "provision" else f"(on {item['on'].replace('rule ', 'rule `', 1)}`) "
+        lines.append(f"- {on}{item['note']}")
+    return lines + [""]
