@@ -147,11 +147,17 @@ def test_bad_facts_answer_422_with_the_cli_diagnostics(client, tmp_path):
     bad = {"imports": [{"id": "L1", "entry_date": "2026-02-30", "custom_value": 5}]}
     (tmp_path / "bad.json").write_text(json.dumps(bad))
     cli = json.loads(_cli("eval", "rules/ramsa", str(tmp_path / "bad.json"), "--format", "json").stdout)
-    answer = client.post("/v1/rulesets/ramsa/evaluate", json=bad)
+    answer = client.post("/v1/rulesets/ramsa/evaluate", content=json.dumps(bad))  # the same bytes as the file
     assert answer.status_code == 422
     served = answer.json()["diagnostics"]
     keep = ("code", "fact_path", "message", "suggestions")
     assert [{k: d[k] for k in keep} for d in served] == [{k: d[k] for k in keep} for d in cli["diagnostics"]]
+    where = [(d["location"]["line"], d["location"]["column"]) for d in served]
+    assert where == [(d["location"]["line"], d["location"]["column"]) for d in cli["diagnostics"]]
+    assert {d["location"]["file"] for d in served} == {"request.json"} and all(column > 1 for _, column in where)
+    in_decide = client.post("/v1/rulesets/ramsa/decide", content=json.dumps({"target": "x", "facts": bad}))
+    assert [d["location"]["column"] for d in in_decide.json()["diagnostics"]] == \
+        [column + len('{"target": "x", "facts": ') for _, column in where]
     assert {d["fact_path"] for d in served} == {"imports[0].entry_date", "imports[0].custom_value"}
     assert any("customs_value" in s for d in served for s in d["suggestions"])
     unknown_target = client.post("/v1/rulesets/ramsa/decide", json={"facts": {}, "target": "imports[X].treatment"})

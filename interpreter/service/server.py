@@ -35,9 +35,11 @@ from starlette.routing import Route
 
 from interpreter import api
 from interpreter.api import UserError, report
+from interpreter.evaluation.fact_positions import locate
 from interpreter.evaluation.facts import parse_fact_text
 from interpreter.language.diagnostics import Diagnostic, error
 from interpreter.language.fingerprint import content_hash
+from interpreter.language.source import Span
 from interpreter.service.canonical import Native, Raw, canonical_text
 from interpreter.service.decision_log import DecisionLog
 from interpreter.service.openapi import openapi_document
@@ -184,16 +186,27 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _parse(body: bytes) -> tuple[object, list[Diagnostic]]:
-    """Request bytes -> data, with the fact loader's own nesting limit and exact decimals."""
+def _parse(body: bytes) -> tuple[str, object, list[Diagnostic]]:
+    """Request bytes -> (text, data), with the fact loader's own nesting limit and exact decimals."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, [error("E401", f"the request body is not UTF-8 text ({exc.reason})")]
+        return "", None, [error("E401", f"the request body is not UTF-8 text ({exc.reason})")]
     if not text.strip():
-        return None, [error("E800", "the request body is empty; send a JSON document",
-                            suggestions=("POST the fact file's content as JSON",))]
-    return parse_fact_text(REQUEST_LABEL, text)
+        return text, None, [error("E800", "the request body is empty; send a JSON document",
+                                  suggestions=("POST the fact file's content as JSON",))]
+    return (text, *parse_fact_text(REQUEST_LABEL, text))
+
+
+def _located(text: str, diagnostics, prefix: str = "") -> list[Diagnostic]:
+    """Bad-fact diagnostics placed at their line and column in the request body, as the CLI
+    places them in a fact file (`prefix`: where the facts sit in the body, `facts.` for /decide)."""
+    shifted = [attrs.evolve(d, fact_path=prefix + d.fact_path) if prefix and d.fact_path else d for d in diagnostics]
+    placed = []
+    for original, found in zip(diagnostics, locate(REQUEST_LABEL, text, shifted)):
+        span = found.span if found.span is not None and found.span.line else Span.point(REQUEST_LABEL)
+        placed.append(attrs.evolve(found, fact_path=original.fact_path, span=span if original.span else None))
+    return placed
 
 
 def _date(raw, where: str) -> tuple[dt.date | None, list[Diagnostic]]:
@@ -243,8 +256,7 @@ def build_app(service: Service) -> Starlette:
             return served
         as_of, problems = _date(request.query_params.get("as_of"), "as_of")
         with_explanations = request.query_params.get("explain", "").lower() in ("1", "true", "yes")
-        body = await _read_body(request, settings.max_body)
-        data, parse_problems = _parse(body)
+        text, data, parse_problems = _parse(await _read_body(request, settings.max_body))
         if problems or parse_problems:
             return _diagnostics(422, problems + parse_problems)
         log = service.log
@@ -253,12 +265,12 @@ def build_app(service: Service) -> Starlette:
             try:
                 result = api.evaluate_data(served.loaded, data, as_of, label=REQUEST_LABEL)
             except UserError as exc:
-                return 422, report.dumps(report.diagnostics_json(exc.diagnostics))
+                return 422, report.dumps(report.diagnostics_json(_located(text, exc.diagnostics)))
             explanations = api.explain_all(result) if with_explanations else None
-            text = report.dumps(report.result_json(result, explanations))
+            answer = report.dumps(report.result_json(result, explanations))
             if log is not None:
                 log.submit(served.recorder.records(result, FactInput.of(data)))
-            return 200, text
+            return 200, answer
 
         return await run(work)
 
@@ -266,7 +278,7 @@ def build_app(service: Service) -> Starlette:
         served = served_or_404(request)
         if isinstance(served, Response):
             return served
-        data, problems = _parse(await _read_body(request, settings.max_body))
+        text, data, problems = _parse(await _read_body(request, settings.max_body))
         if problems:
             return _diagnostics(422, problems)
         request_problems = _decide_shape(data)
@@ -282,7 +294,7 @@ def build_app(service: Service) -> Starlette:
             try:
                 decision, explanation = api.decide(served.loaded, facts, target, as_of, with_explanation=explain)
             except UserError as exc:
-                return 422, report.dumps(report.diagnostics_json(exc.diagnostics))
+                return 422, report.dumps(report.diagnostics_json(_located(text, exc.diagnostics, "facts.")))
             ruleset = served.loaded.ruleset
             record = served.recorder.record(decision, FactInput.of(facts))
             document = {"decision": Native(report.explain_json(ruleset, decision, None)), "record": Raw(record)}
