@@ -16,45 +16,6 @@ def fmt(text: str) -> str:
     return result.text
 
 
-def test_indentation_spacing_and_blank_lines_are_canonical():
-    messy = """\
-    act   DEMO "Demo"
-    fact  limit :integer   "a limit"
-
-
-    enum Colour :
-         red  "red"
-         blue
-    section 1 "ONE" :
-        subsection (a)  :
-            value   total: integer   =  limit+ 2 *( limit -1 )
-            value flag : boolean
-                 =   not(total>=limit)and total  in {1,2 ,3}
-            value  neg: integer = - limit
-        subsection (b):
-            value t: integer = total[0] + f(limit , 2)
-    """
-    assert fmt(messy) == textwrap.dedent("""\
-    act DEMO "Demo"
-    fact limit: integer "a limit"
-
-    enum Colour:
-      red "red"
-      blue
-
-    section 1 "ONE":
-
-      subsection (a):
-        value total: integer = limit + 2 * (limit - 1)
-        value flag: boolean
-          = not (total >= limit) and total in {1, 2, 3}
-        value neg: integer = -limit
-
-      subsection (b):
-        value t: integer = total[0] + f(limit, 2)
-    """)
-
-
 def test_comments_stay_where_they_are_indented_like_the_code_below():
     text = """\
     # header comment

@@ -112,6 +112,20 @@ def test_completion_after_line_dot_lists_the_import_line_fields(client):
     assert fields["customs_value"]["detail"] == "fact money"
 
 
+def test_completion_of_a_bound_row_lists_the_table_columns(client):
+    position = _position(S4_TEXT, "{entry.mineral for entry in critical_minerals", 7)
+    result = client.request("textDocument/completion", {"textDocument": {"uri": S4_URI}, "position": position})
+    assert {item["label"] for item in result["items"]} == {"mineral", "listed_from", "listed_until", "list", "source"}
+
+
+def test_definition_of_a_use_import_is_the_value_in_its_section(client):
+    position = _position(S4_TEXT, "use treatment from section 5", 5)
+    location = client.request("textDocument/definition", {"textDocument": {"uri": S4_URI}, "position": position})
+    s5 = open(S5, encoding="utf-8").read()
+    assert location["uri"] == "file://" + S5
+    assert location["range"]["start"] == _position(s5, "treatment: Treatment")
+
+
 def test_completion_elsewhere_offers_names_variants_and_keywords(client):
     position = _position(S4_TEXT, "= all of (addresses_transshipment", 2)
     result = client.request("textDocument/completion", {"textDocument": {"uri": S4_URI}, "position": position})

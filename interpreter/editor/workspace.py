@@ -188,7 +188,8 @@ class Workspace:
         ruleset = index.ruleset
         member = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_0-9]*)$", before)
         if member is not None:
-            return self._members(index, member.group(1), "\n".join(lines[max(0, line - 12):line - 1]) + "\n" + before)
+            # The variable may be bound after the cursor too (`{x.f for x in C}`): read the clause around it.
+            return self._members(index, member.group(1), "\n".join(lines[max(0, line - 12):line + 3]))
         items = []
         for value in ruleset.values.values():
             items.append(Completion(value.name, "value", f"{value.kind} {value.type}", value.description or ""))

@@ -555,12 +555,20 @@ def build_ast(file: str, tree: Tree, act_name: str) -> tuple[ast.RuleFile, list[
     return builder.build_file(tree), builder.diagnostics
 
 
+@functools.lru_cache(maxsize=64)
+def _remembered_tree(file: str, text: str) -> tuple[Tree | None, tuple[Diagnostic, ...]]:
+    # Trees are only read after parsing, so an unchanged file (the language server re-loads the
+    # whole rule set on every keystroke in one file) is not parsed again.
+    tree, problems = parse_tree(file, text)
+    return tree, tuple(problems)
+
+
 def parse_files(sources: list[tuple[str, str]]) -> tuple[list[ast.RuleFile], list[Diagnostic]]:
     """Parse every file of a rule set. The act name (for citations) is read first."""
     trees: list[tuple[str, Tree]] = []
     diagnostics: list[Diagnostic] = []
     for file, text in sources:
-        tree, problems = parse_tree(file, text)
+        tree, problems = _remembered_tree(file, text)
         diagnostics.extend(problems)
         if tree is not None:
             trees.append((file, tree))
