@@ -67,11 +67,15 @@ def build_server() -> LanguageServer:
     workspace = Workspace()
 
     def publish(uri: str) -> None:
+        if not uri.startswith("file:"):
+            return  # an unsaved buffer belongs to no rule set on disk
         for path, diagnostics in workspace.diagnostics(path_of(uri)).items():
             server.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=uri_of(path), diagnostics=[to_diagnostic(d) for d in diagnostics]))
 
     def refresh(uri: str) -> None:
+        if not uri.startswith("file:"):
+            return
         workspace.open(path_of(uri), server.workspace.get_text_document(uri).source)
         publish(uri)
 

@@ -38,15 +38,15 @@ _DID_YOU_MEAN = re.compile(r"did you mean `([^`]+)`\?")
 
 
 def rule_set_root(path: str) -> str:
-    """The directory of the rule set a file belongs to: the nearest one up with an act.rules."""
-    directory = os.path.dirname(os.path.abspath(path))
-    probe = directory
+    """The rule set a file belongs to: the nearest directory up with an act.rules, or else the
+    file alone (never a directory without an act, which could be a home or the whole disk)."""
+    probe = os.path.dirname(os.path.abspath(path))
     while True:
         if os.path.isfile(os.path.join(probe, ACT_FILE)):
             return probe
         parent = os.path.dirname(probe)
         if parent == probe:
-            return directory
+            return os.path.abspath(path)
         probe = parent
 
 
@@ -99,7 +99,7 @@ class Workspace:
 
     def analyse(self, path: str) -> Analysis:
         root = rule_set_root(path)
-        overlays = {p: t for p, t in self.texts.items() if p.startswith(root + os.sep)}
+        overlays = {p: t for p, t in self.texts.items() if p == root or p.startswith(root + os.sep)}
         state = tuple(sorted(overlays.items()))
         cached = self._analyses.get(root)
         if cached is not None and cached[0] == state:
