@@ -66,6 +66,17 @@ def test_a_mistake_is_a_diagnostic_with_its_code_at_its_range_and_a_quick_fix(cl
     assert fixed["diagnostics"] == []
 
 
+def test_a_diagnostic_carries_its_related_location(client):
+    broken = S4_TEXT.replace("rule comparable_measures_instead:", "rule phase_in_of_duty_increases:")
+    published = _change(client, S4_URI, broken, 3)
+    [diagnostic] = published["diagnostics"]
+    assert diagnostic["code"] == "E216"
+    [related] = diagnostic["relatedInformation"]
+    assert related["message"] == "first here" and related["location"]["uri"] == S4_URI
+    assert related["location"]["range"]["start"]["line"] == _position(broken, "rule phase_in_of_duty_increases")["line"]
+    assert _change(client, S4_URI, S4_TEXT, 4)["diagnostics"] == []
+
+
 def test_hover_on_a_value_shows_its_statute_text_and_citation(client):
     _open(client, S4_URI, S4_TEXT)
     position = _position(S4_TEXT, "addresses_transshipment, maintains", 3)
