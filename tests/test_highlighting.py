@@ -145,3 +145,14 @@ def test_the_python_tokenizer_agrees_with_vscode_textmate(grammar):
     for path, reference in json.loads(output).items():
         mine = grammar.tokenize(open(path, encoding="utf-8").read())
         assert [[" ".join(s) for s in line] for line in mine] == reference, path
+
+
+def test_rule_code_in_the_docs_is_marked_for_the_lexer_and_lexes_cleanly():
+    blocks = []
+    for name in sorted(os.listdir(os.path.join(ROOT, "docs"))):
+        if name.endswith(".md"):
+            text = open(os.path.join(ROOT, "docs", name), encoding="utf-8").read()
+            blocks += [(name, body) for body in re.findall(r"^```rules\n(.*?)^```", text, re.M | re.S)]
+    assert sum(1 for name, _ in blocks if name == "language.md") >= 10
+    for name, body in blocks:
+        assert [v for t, v in RulesLexer().get_tokens(body) if t in Error] == [], (name, body[:80])
