@@ -97,6 +97,13 @@ def test_hover_on_a_table_shows_its_source_and_on_a_variant_its_description(clie
     assert "**variant** `alliance_duty_free` of enum `Treatment`" in text and "(§4(g))" in text
 
 
+def test_hover_on_a_heading_label_shows_the_provision(client):
+    position = _position(S4_TEXT, 'subsection (g) "DUTY-FREE', 12)
+    text = client.request("textDocument/hover", {"textDocument": {"uri": S4_URI}, "position": position})["contents"]["value"]
+    assert text.startswith("**subsection** **RAMSA §4(g)** — DUTY-FREE TREATMENT AFTER ENTRY INTO FORCE")
+    assert "> Upon the entry into force of an agreement" in text
+
+
 def test_definition_of_an_exception_to_target_is_its_rule(client):
     position = _position(S4_TEXT, "exception to meets_duty_rate_criterion", 15)
     location = client.request("textDocument/definition", {"textDocument": {"uri": S4_URI}, "position": position})

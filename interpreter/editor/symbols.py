@@ -60,6 +60,16 @@ class Index:
             return None
         return Span(span.file, span.line, match.start() + 1, span.line, match.end() + 1)
 
+    def _text_span(self, span: Span | None, text: str) -> Span | None:
+        """The span of `text` (a label such as `(b)`) on the first line of `span`."""
+        if span is None:
+            return None
+        line = self.sources.line(span.file, span.line) or ""
+        start = line.find(text, span.column - 1)
+        if start < 0:
+            return None
+        return Span(span.file, span.line, start + 1, span.line, start + 1 + len(text))
+
     def _tail_span(self, span: Span | None, word: str) -> Span | None:
         """The span of `word` where `span` ends (the field of `record.field`)."""
         if span is None:
@@ -144,6 +154,12 @@ class Index:
                           f"**column** `{table.name}.{column.name}`: {self._type(column.type)}")
         for section in file.sections:
             for provision in ast.walk_provisions(section):
+                if provision.label:
+                    written = provision.label if provision.level == "section" else f"({provision.label})"
+                    heading = self._word_span(provision.span, written) if provision.level == "section" else \
+                        self._text_span(provision.span, written)
+                    self._add(f"provision:{provision.citation}", "provision", str(provision.citation), heading,
+                              f"**{provision.level}** " + self.provision_text(provision.citation))
                 for decl in provision.values:
                     value = ruleset.values.get(str(decl.target))
                     if value is not None:
