@@ -233,12 +233,16 @@ def build_app(service: Service) -> Starlette:
         return found
 
     async def run(work) -> Response:
+        """`work()` -> (status, answer text, records to log) on a worker, under the time limit.
+        The records are handed to the log here, outside the interruptible work."""
         try:
-            status, text = await service.runner.run(work, settings.timeout)
+            status, text, records = await service.runner.run(work, settings.timeout)
         except TimedOut:
             return _problem(503, "E804", f"the evaluation took longer than the limit of {settings.timeout:g} s "
                                          "and was stopped", ["send fewer records per request, or start the server "
                                                              "with a larger --timeout"])
+        if records and service.log is not None:
+            service.log.submit(records)
         return _json(text, status)
 
     async def rulesets(request: Request) -> Response:
@@ -259,18 +263,16 @@ def build_app(service: Service) -> Starlette:
         text, data, parse_problems = _parse(await _read_body(request, settings.max_body))
         if problems or parse_problems:
             return _diagnostics(422, problems + parse_problems)
-        log = service.log
+        logging = service.log is not None
 
         def work():
             try:
                 result = api.evaluate_data(served.loaded, data, as_of, label=REQUEST_LABEL)
             except UserError as exc:
-                return 422, report.dumps(report.diagnostics_json(_located(text, exc.diagnostics)))
+                return 422, report.dumps(report.diagnostics_json(_located(text, exc.diagnostics))), None
             explanations = api.explain_all(result) if with_explanations else None
             answer = report.dumps(report.result_json(result, explanations))
-            if log is not None:
-                log.submit(served.recorder.records(result, FactInput.of(data)))
-            return 200, answer
+            return 200, answer, served.recorder.records(result, FactInput.of(data)) if logging else None
 
         return await run(work)
 
@@ -288,21 +290,17 @@ def build_app(service: Service) -> Starlette:
         if problems:
             return _diagnostics(422, problems)
         facts, target, explain = data.get("facts") or {}, data["target"], bool(data.get("explain", False))
-        log = service.log
-
         def work():
             try:
                 decision, explanation = api.decide(served.loaded, facts, target, as_of, with_explanation=explain)
             except UserError as exc:
-                return 422, report.dumps(report.diagnostics_json(_located(text, exc.diagnostics, "facts.")))
+                return 422, report.dumps(report.diagnostics_json(_located(text, exc.diagnostics, "facts."))), None
             ruleset = served.loaded.ruleset
             record = served.recorder.record(decision, FactInput.of(facts))
             document = {"decision": Native(report.explain_json(ruleset, decision, None)), "record": Raw(record)}
             if explanation is not None:
                 document["explanation"] = Native(report.explain_json(ruleset, decision, explanation))
-            if log is not None:
-                log.submit([record])
-            return 200, canonical_text(document) + "\n"
+            return 200, canonical_text(document) + "\n", [record]
 
         return await run(work)
 
