@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 
 from interpreter.evaluation.evaluate import (
-    Evaluator, Outcome, _Applies, _arithmetic, _compare, _Conflict, _DependencyFailed, _kleene, _NotApplies, _ordered,
+    _NOT_APPLIES, Evaluator, Outcome, _Applies, _arithmetic, _compare, _Conflict, _DependencyFailed, _kleene, _ordered,
     call_builtin, combine_rule, failure_outcome, fold_aggregate, outcome_of,
 )
 from interpreter.evaluation.facts import FactBase, Record
@@ -34,7 +34,6 @@ from interpreter.language.diagnostics import UserError, error
 from interpreter.language.values import EvaluationError, Unknown, compare_durations, unknown_of
 
 _siblings = Evaluator._siblings
-_NOT_APPLIES = _NotApplies()
 _NO_MISSING = frozenset()
 # A table lookup cache holds at most this many keys per lookup site before it is cleared.
 _CACHE_LIMIT = 65536

@@ -23,6 +23,7 @@ from interpreter.evaluation.facts import FactBase, Record
 from interpreter.evaluation.trace import RuleEvent, Tracer
 from interpreter.language import model
 from interpreter.language.ast import Duration
+from interpreter.language.derived import derived
 from interpreter.language.limits import MAX_FRACTION_DIGITS, number_problem
 from interpreter.language.values import (
     EXACT, EvaluationError, Unknown, add_duration, add_durations, compare_durations, fiscal_quarter, fiscal_year,
@@ -84,10 +85,9 @@ class Evaluator:
         self.as_of = as_of
         self.tracer = tracer
         self._memo: dict[tuple[str, str | None], Outcome] = {}
-        self._exceptions: dict[str, list[model.Rule]] = {}
-        for rule in ruleset.rules.values():
-            if rule.exception_to is not None:
-                self._exceptions.setdefault(rule.exception_to, []).append(rule)
+        indexes = derived(ruleset)
+        self._exceptions: dict[str, list[model.Rule]] = indexes.exceptions
+        self._roots: dict[str, tuple[model.Rule, ...]] = indexes.roots
 
     # ------------------------------------------------------------ values
 
@@ -116,9 +116,7 @@ class Evaluator:
         if record is not None:
             entity = self.ruleset.entities[value.owner]
             env[entity.variable] = record
-        labels = {rule.label for rule in value.rules}
-        roots = [r for r in value.rules if r.exception_to is None or r.exception_to not in labels]
-        return outcome_of(self._siblings([self._rule_tree(rule, env) for rule in roots]))
+        return outcome_of(self._siblings([self._rule_tree(rule, env) for rule in self._roots[value.id]]))
 
     def _rule_tree(self, rule: model.Rule, env: dict):
         below = self._siblings([self._rule_tree(r, env) for r in self._exceptions.get(rule.label, ())])
@@ -148,6 +146,8 @@ class Evaluator:
 
     @staticmethod
     def _siblings(results):
+        if len(results) <= 1:  # what the combination below gives for one result or none
+            return results[0] if results else _NOT_APPLIES
         applies = [r for r in results if isinstance(r, _Applies)]
         conflicts = [r for r in results if isinstance(r, _Conflict)]
         undecided = [r for r in results if isinstance(r, _Undecided)]
@@ -182,8 +182,10 @@ class Evaluator:
     # ------------------------------------------------------------ expressions
 
     def eval(self, node, env: dict):
-        method = getattr(self, "_" + type(node).__name__)
-        return method(node, env)
+        method = _METHODS.get(node.__class__)
+        if method is None:
+            method = _METHODS[node.__class__] = getattr(Evaluator, "_" + node.__class__.__name__)
+        return method(self, node, env)
 
     def _traced(self, node, value):
         if self.tracer:
@@ -368,6 +370,10 @@ class Evaluator:
 
     def _Invalid(self, node, env):
         raise EvaluationError("this rule set has errors; run `rules check`")
+
+
+_METHODS: dict[type, object] = {}  # expression class -> its Evaluator method, found once
+_NOT_APPLIES = _NotApplies()
 
 
 # ---------------------------------------------------------------- helpers shared with `compile`

@@ -13,6 +13,7 @@ import attrs
 
 from interpreter.evaluation.trace import Frame, Reference, walk_frames
 from interpreter.language import model
+from interpreter.language.derived import memo
 from interpreter.language.values import DATE_CONVENTION, Unknown, format_value
 
 
@@ -72,11 +73,21 @@ def _same_kind(expr, kind: str) -> bool:
     return isinstance(expr, model.Binary) and expr.op == ("and" if kind == "all" else "or")
 
 
-class _Explainer:
+class _Static:
+    """What explaining needs that depends only on the rule set, computed once per rule set."""
+
     def __init__(self, ruleset: model.RuleSet):
         self.ruleset = ruleset
         self.provisions = {p.citation: p for p in ruleset.provisions}
-        self.shown: set[int] = set()
+        self._parts: dict[int, tuple] = {}  # id(expr) -> ((id(part), text, citation), ...)
+        self._provisional: dict = {}  # citation -> provisional statements
+        self._text: dict[int, str] = {}  # id(citation) -> str(citation)
+
+    def parts(self, expr) -> tuple:
+        known = self._parts.get(id(expr))
+        if known is None:
+            known = self._parts[id(expr)] = tuple((id(part), *self.describe(part)) for part in _parts(expr))
+        return known
 
     def describe(self, expr) -> tuple[str, str | None]:
         if isinstance(expr, model.ValueRef):
@@ -88,11 +99,31 @@ class _Explainer:
         text = self.ruleset.sources.excerpt(expr.span) if expr.span else ""
         return f"`{text}`", None
 
+    def provisional(self, citation) -> tuple[str, ...]:
+        known = self._provisional.get(citation)
+        if known is None:
+            known = self._provisional[citation] = provisional_statements(self.ruleset, citation, self.provisions)
+        return known
+
+    def text(self, citation) -> str:
+        known = self._text.get(id(citation))
+        if known is None:
+            known = self._text[id(citation)] = str(citation)
+        return known
+
+
+class _Explainer:
+    def __init__(self, ruleset: model.RuleSet):
+        self.ruleset = ruleset
+        self.static = memo(ruleset, "explain", _Static)
+        self.provisions = self.static.provisions
+        self.shown: set[int] = set()
+
     def conditions(self, frame: Frame, expr) -> list[Condition]:
         result = []
-        for part in _parts(expr):
-            text, citation = self.describe(part)
-            raw = frame.operands.get(id(part), "not evaluated")
+        operands = frame.operands
+        for part_id, text, citation in self.static.parts(expr):
+            raw = operands.get(part_id, "not evaluated")
             holds = "unknown" if isinstance(raw, Unknown) else raw
             if not isinstance(holds, (bool, str)):
                 holds = format_value(holds)
@@ -101,6 +132,7 @@ class _Explainer:
 
     def explain(self, frame: Frame, top: bool = True) -> Explanation:
         self.shown.add(id(frame))
+        static = self.static
         outcome = frame.outcome
         value = frame.value
         applied = outcome.rules if outcome is not None else ()
@@ -120,13 +152,13 @@ class _Explainer:
                     conditions.extend(parts)
         not_applied = []
         for event in frame.rules:
-            if event.rule in applied or event.status == "applied":
+            if event.status == "applied" or event.rule in applied:
                 continue
             failed = ()
             if event.rule.condition is not None and event.status in ("not_applied", "unknown"):
                 wanted = False if event.status == "not_applied" else "unknown"
                 failed = tuple(c for c in self.conditions(frame, event.rule.condition) if c.holds == wanted)
-            not_applied.append(RuleNotApplied(event.rule.label, str(event.rule.citation), event.status, failed))
+            not_applied.append(RuleNotApplied(event.rule.label, static.text(event.rule.citation), event.status, failed))
         children = []
         for child in frame.children:
             target = child.frame if isinstance(child, Reference) else child
@@ -142,9 +174,9 @@ class _Explainer:
             description=value.description,
             status=status,
             value=shown_value,
-            citation=str(citation),
+            citation=static.text(citation),
             rule=main_rule.label if main_rule else None,
-            rule_citations=tuple(dict.fromkeys(str(r.citation) for r in applied)),
+            rule_citations=tuple(dict.fromkeys(static.text(r.citation) for r in applied)),
             statute_text=provision.text if provision else None,
             notes=tuple(dict.fromkeys(notes)),
             conditions=tuple(dict.fromkeys(conditions)),
@@ -156,7 +188,7 @@ class _Explainer:
             message=outcome.message if outcome else None,
             children=tuple(children),
             date_convention=DATE_CONVENTION if top and _uses_dates(frame) else None,
-            provisional=provisional_statements(self.ruleset, citation, self.provisions),
+            provisional=static.provisional(citation),
         )
 
 

@@ -18,6 +18,7 @@ from interpreter.evaluation.fact_positions import locate
 from interpreter.evaluation.datafile import parse_data
 from interpreter.language import model
 from interpreter.language import types as T
+from interpreter.language.derived import derived
 from interpreter.language.diagnostics import Diagnostic, did_you_mean, error
 from interpreter.language.limits import MAX_FACT_BYTES
 from interpreter.language.scalars import convert_scalar
@@ -84,6 +85,7 @@ class _Binder:
         self.file = file
         self.diagnostics: list[Diagnostic] = []
         self.references: list[tuple[str, str, str]] = []  # (entity, key, path)
+        self.derived = derived(ruleset)
 
     def report(self, code: str, message: str, path: str, suggestions=()):
         # line 0: the file, no position yet (load_facts places it at the fact path's line and column)
@@ -97,6 +99,8 @@ class _Binder:
             if not isinstance(raw, list):
                 self.report("E412", f"expected a list, got {type(raw).__name__}", path)
                 return None
+            if kind.element.kind in ("text", "enum") and self._all_plain(raw, kind.element):
+                return frozenset(raw)  # what converting the items one by one gives, without the calls
             items = [self.convert(item, kind.element, f"{path}[{i}]") for i, item in enumerate(raw)]
             return frozenset(item for item in items if item is not None)
         if isinstance(raw, (dict, list)):
@@ -109,6 +113,13 @@ class _Binder:
         if kind.kind == "entity":
             self.references.append((kind.name, value, path))
         return value
+
+    def _all_plain(self, raw: list, element: T.Type) -> bool:
+        """Every item a text (for `set of text`) or a variant (for `set of ENUM`): taken as it is."""
+        if element.kind == "text":
+            return all(item.__class__ is str for item in raw)
+        variants = self.derived.variants.get(element.name, frozenset())
+        return all(item.__class__ is str and item in variants for item in raw)
 
     def bind(self, data) -> FactBase | None:
         if data is None:
@@ -129,7 +140,7 @@ class _Binder:
                 as_of = self.convert(raw, T.DATE, "as_of")
             elif name in self.ruleset.facts:
                 globals_[name] = self.convert(raw, self.ruleset.facts[name].type, name)
-            elif (entity := self.ruleset.entity_by_collection(name)) is not None:
+            elif (entity := self.derived.by_collection.get(name)) is not None:
                 if raw is not None:
                     records[entity.name] = self.bind_collection(entity, raw)
             else:
@@ -149,6 +160,7 @@ class _Binder:
             return ()
         records, keys = [], {}
         field_names = [f.name for f in entity.fields]
+        fields_by_name = self.derived.fields[entity.name]
         for index, item in enumerate(raw):
             path = f"{entity.collection}[{index}]"
             if not isinstance(item, dict):
@@ -156,7 +168,7 @@ class _Binder:
                 continue
             fields = {}
             for name, value in item.items():
-                field = entity.field(str(name))
+                field = fields_by_name.get(str(name))
                 if field is None:
                     self.report("E411", f"{entity.name} has no field `{name}`", f"{path}.{name}",
                                 suggestions=did_you_mean(str(name), field_names))
