@@ -230,6 +230,8 @@ class Program:
                 record = subject_of(env, ctx)
                 if record.__class__ is Unknown:
                     return record
+                if record is not ctx.current:  # another record of the entity: memoised by its path
+                    return _value_of(value, record, ctx.outcome(value_id, record))
                 return _value_of(value, record, ctx.local(value_id, record))
             return local_ref
 
@@ -508,6 +510,7 @@ class Session:
             self.by_key[entity] = index
         self._shared: dict[tuple, Outcome] = {}  # values not of the record: computed once per session
         self._local: dict[str, Outcome] = {}  # values of the record being decided
+        self.current: Record | None = None  # the record being decided
         self._values = program._values
         self.decisions = program.decisions
         self.decision_ids = tuple(v.id for v in program.decisions)
@@ -536,4 +539,5 @@ class Session:
     def decide(self, record: Record) -> list[Outcome]:
         """The outcome of every decision of the entity for one record, in rule-set order."""
         self._local = {}
+        self.current = record
         return [self.local(value_id, record) for value_id in self.decision_ids]
