@@ -115,6 +115,9 @@ def test_coverage_is_complete_and_companion_outlines_say_they_are_provisional(ac
     with open(found.bill, encoding="utf-8") as handle:
         first = handle.readline()
     assert ("PROVISIONAL" in first) == (act != "ramsa")
+    assert (found.provisional is not None) == (act != "ramsa")
+    result = CliRunner().invoke(main, ["coverage", path])
+    assert result.exit_code == 0 and ("PROVISIONAL OUTLINE" in result.output.splitlines()[0]) == (act != "ramsa")
 
 
 def test_the_act_page_shows_every_note_under_its_provision():

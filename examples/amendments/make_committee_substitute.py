@@ -124,22 +124,22 @@ amend("s6_trust_fund.rules", [
      '''        text """50 percent of such amounts shall be available to the Loan Programs Office of the Department of'''),
     ('''        decision FiscalYear.available_to_doe_loan_programs_office: money "available to the DOE Loan Programs Office (60 percent, to the cent by largest remainder)"
           = apportion(trust_fund_receipts, 2, 1, 60%, 20%, 20%)
-          note "Part 1 of 60/20/20,''',
+          note "Part 1 of 60/20/20 by''',
      '''        decision FiscalYear.available_to_doe_loan_programs_office: money "available to the DOE Loan Programs Office (50 percent, to the cent by largest remainder)"
           = apportion(trust_fund_receipts, 2, 1, 50%, 30%, 20%)
-          note "Part 1 of 50/30/20,'''),
+          note "Part 1 of 50/30/20 by'''),
     ('''        text """20 percent of such amounts shall be available to the Department of Defense for activities to''',
      '''        text """30 percent of such amounts shall be available to the Department of Defense for activities to'''),
     ('''        decision FiscalYear.available_to_department_of_defense: money "available to the Department of Defense (20 percent, to the cent by largest remainder)"
           = apportion(trust_fund_receipts, 2, 2, 60%, 20%, 20%)
-          note "Part 2 of 60/20/20,''',
+          note "Part 2 of 60/20/20 by''',
      '''        decision FiscalYear.available_to_department_of_defense: money "available to the Department of Defense (30 percent, to the cent by largest remainder)"
           = apportion(trust_fund_receipts, 2, 2, 50%, 30%, 20%)
-          note "Part 2 of 50/30/20,'''),
+          note "Part 2 of 50/30/20 by'''),
     ('''          = apportion(trust_fund_receipts, 2, 3, 60%, 20%, 20%)
-          note "Part 3 of 60/20/20,''',
+          note "Part 3 of 60/20/20 by''',
      '''          = apportion(trust_fund_receipts, 2, 3, 50%, 30%, 20%)
-          note "Part 3 of 50/30/20,'''),
+          note "Part 3 of 50/30/20 by'''),
 ])
 
 # ---- the bill text (bill/S2839-is.txt -> bill/S2839-committee-substitute.txt)

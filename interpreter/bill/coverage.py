@@ -48,6 +48,7 @@ class CoverageReport:
     bill: str
     entries: tuple[CoverageEntry, ...]
     not_in_bill: tuple[str, ...]
+    provisional: str | None = None  # the bill file's own first line, when it says it is a provisional outline
 
     @property
     def accounted(self) -> int:
@@ -81,7 +82,8 @@ def coverage(loaded: Loaded, scenario_results=()) -> CoverageReport:
         raise UserError([error("E700", f"no bill text kept with the rule set: put it in {os.path.join(loaded.root, 'bill')}/",
                                suggestions=("coverage compares the rule set with the outline of the bill's own text",))])
     with open(path, encoding="utf-8") as handle:
-        outline = parse_outline(handle.read(), ruleset.act)
+        bill_text = handle.read()
+    outline = parse_outline(bill_text, ruleset.act)
     provisions = {p.citation: p for p in ruleset.provisions}
     values_at: dict[Citation, list[str]] = {}
     for value in ruleset.values.values():
@@ -108,7 +110,9 @@ def coverage(loaded: Loaded, scenario_results=()) -> CoverageReport:
     entries = tuple(statuses[e.citation] for e in outline)
     in_bill = {e.citation for e in outline}
     not_in_bill = tuple(sorted(str(c) for c in provisions if c.section and c not in in_bill))
-    return CoverageReport(ruleset.act, os.path.relpath(path), entries, not_in_bill)
+    first_line = bill_text.lstrip().splitlines()[0] if bill_text.strip() else ""
+    provisional = first_line.strip() if first_line.upper().startswith("PROVISIONAL") else None
+    return CoverageReport(ruleset.act, os.path.relpath(path), entries, not_in_bill, provisional)
 
 
 def _classify(entry: OutlineEntry, outline, statuses, values_at, rules_at, tests_at, reason_for) -> CoverageEntry:

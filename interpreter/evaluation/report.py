@@ -355,6 +355,7 @@ def coverage_json(report_) -> dict:
         "complete": report_.complete,
         "untested": [str(e.citation) for e in report_.untested],
         "not_in_bill": list(report_.not_in_bill),
+        "provisional": report_.provisional,
         "entries": [
             {"citation": str(e.citation), "heading": e.heading, "status": e.status, "values": list(e.values),
              "rules": list(e.rules), "tests": list(e.tests), "reason": e.reason}
@@ -367,6 +368,8 @@ _COVERAGE_STYLE = {"encoded": "green", "non_operative": "blue", "structural": "d
 
 
 def print_coverage(console: Console, report_) -> None:
+    if report_.provisional:
+        console.print(Text(f"{report_.bill}: {report_.provisional}", style="bold yellow"))
     for entry in report_.entries:
         line = Text("  " * entry.depth)
         line.append(f"{entry.citation.short:<22}", style="bold")
