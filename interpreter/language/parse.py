@@ -555,7 +555,7 @@ def build_ast(file: str, tree: Tree, act_name: str) -> tuple[ast.RuleFile, list[
     return builder.build_file(tree), builder.diagnostics
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=32)  # about 0.7 MB for RAMSA's largest file
 def _remembered_tree(file: str, text: str) -> tuple[Tree | None, tuple[Diagnostic, ...]]:
     # Trees are only read after parsing, so an unchanged file (the language server re-loads the
     # whole rule set on every keystroke in one file) is not parsed again.
