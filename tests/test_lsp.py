@@ -68,7 +68,7 @@ def test_a_mistake_is_a_diagnostic_with_its_code_at_its_range_and_a_quick_fix(cl
 
 def test_a_diagnostic_carries_its_related_location(client):
     broken = S4_TEXT.replace("rule comparable_measures_instead:", "rule phase_in_of_duty_increases:")
-    published = _change(client, S4_URI, broken, 3)
+    published = _open(client, S4_URI, broken, 3)
     [diagnostic] = published["diagnostics"]
     assert diagnostic["code"] == "E216"
     [related] = diagnostic["relatedInformation"]
@@ -102,6 +102,18 @@ def test_hover_on_a_heading_label_shows_the_provision(client):
     text = client.request("textDocument/hover", {"textDocument": {"uri": S4_URI}, "position": position})["contents"]["value"]
     assert text.startswith("**subsection** **RAMSA §4(g)** — DUTY-FREE TREATMENT AFTER ENTRY INTO FORCE")
     assert "> Upon the entry into force of an agreement" in text
+
+
+def test_positions_count_utf16_units_after_a_character_outside_the_bmp(client):
+    text = S4_TEXT.replace('"U.S. capacity was reviewed"', '"\U0001F642 U.S. capacity was reviewed"')
+    _open(client, S4_URI, text, 5)
+    position = _position(text, "review.capacity_reviewed", 8)
+    position["character"] += 1  # the emoji is one character but two UTF-16 code units
+    hover = client.request("textDocument/hover", {"textDocument": {"uri": S4_URI}, "position": position})
+    assert "`Review.capacity_reviewed`" in hover["contents"]["value"]
+    start = _position(text, "capacity_reviewed\n")
+    assert hover["range"]["start"] == {"line": start["line"], "character": start["character"] + 1}
+    _open(client, S4_URI, S4_TEXT, 6)
 
 
 def test_definition_of_an_exception_to_target_is_its_rule(client):

@@ -39,32 +39,41 @@ def uri_of(path: str) -> str:
     return "file://" + os.path.abspath(path)
 
 
-def to_range(span) -> types.Range:
-    return types.Range(types.Position(max(span.line - 1, 0), max(span.column - 1, 0)),
-                       types.Position(max(span.end_line - 1, 0), max(span.end_column - 1, 0)))
-
-
-def to_location(span) -> types.Location:
-    return types.Location(uri_of(span.file), to_range(span))
-
-
-def to_diagnostic(diagnostic) -> types.Diagnostic:
-    span = diagnostic.span
-    message = diagnostic.message + "".join(f"\nhelp: {s}" for s in diagnostic.suggestions)
-    return types.Diagnostic(
-        range=to_range(span) if span else types.Range(types.Position(0, 0), types.Position(0, 1)),
-        message=message,
-        severity=types.DiagnosticSeverity.Error if diagnostic.is_error else types.DiagnosticSeverity.Warning,
-        code=diagnostic.code,
-        source="rules",
-        related_information=[types.DiagnosticRelatedInformation(to_location(r.span), r.message)
-                             for r in diagnostic.related] or None,
-    )
-
-
 def build_server() -> LanguageServer:
     server = LanguageServer("rules", "0.1.0")
     workspace = Workspace()
+
+    # Spans count characters (code points); the client counts in its position encoding
+    # (UTF-16 unless it asked otherwise): convert with the text of the file concerned.
+    def lines_of(path: str) -> list[str]:
+        return workspace.text(path).split("\n")
+
+    def to_range(span) -> types.Range:
+        plain = types.Range(types.Position(max(span.line - 1, 0), max(span.column - 1, 0)),
+                            types.Position(max(span.end_line - 1, 0), max(span.end_column - 1, 0)))
+        return server.workspace.position_codec.range_to_client_units(lines_of(span.file), plain)
+
+    def to_location(span) -> types.Location:
+        return types.Location(uri_of(span.file), to_range(span))
+
+    def to_diagnostic(diagnostic) -> types.Diagnostic:
+        span = diagnostic.span
+        message = diagnostic.message + "".join(f"\nhelp: {s}" for s in diagnostic.suggestions)
+        return types.Diagnostic(
+            range=to_range(span) if span else types.Range(types.Position(0, 0), types.Position(0, 1)),
+            message=message,
+            severity=types.DiagnosticSeverity.Error if diagnostic.is_error else types.DiagnosticSeverity.Warning,
+            code=diagnostic.code,
+            source="rules",
+            related_information=[types.DiagnosticRelatedInformation(to_location(r.span), r.message)
+                                 for r in diagnostic.related] or None,
+        )
+
+    def at(params) -> tuple[str, int, int]:
+        """The file and the 1-based line and column (in characters) of a request's position."""
+        path = path_of(params.text_document.uri)
+        position = server.workspace.position_codec.position_from_client_units(lines_of(path), params.position)
+        return path, position.line + 1, position.character + 1
 
     def publish(uri: str) -> None:
         if not uri.startswith("file:"):
@@ -97,8 +106,7 @@ def build_server() -> LanguageServer:
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(params: types.HoverParams) -> types.Hover | None:
-        position = params.position
-        found = workspace.symbol_at(path_of(params.text_document.uri), position.line + 1, position.character + 1)
+        found = workspace.symbol_at(*at(params))
         if found is None:
             return None
         span, symbol = found
@@ -106,22 +114,19 @@ def build_server() -> LanguageServer:
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     def definition(params: types.DefinitionParams) -> types.Location | None:
-        position = params.position
-        found = workspace.symbol_at(path_of(params.text_document.uri), position.line + 1, position.character + 1)
+        found = workspace.symbol_at(*at(params))
         if found is None or found[1].span is None:
             return None
         return to_location(found[1].span)
 
     @server.feature(types.TEXT_DOCUMENT_REFERENCES)
     def references(params: types.ReferenceParams) -> list[types.Location]:
-        position = params.position
-        spans = workspace.references(path_of(params.text_document.uri), position.line + 1, position.character + 1)
+        spans = workspace.references(*at(params))
         return [to_location(s) for s in spans]
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=["."]))
     def completion(params: types.CompletionParams) -> types.CompletionList:
-        position = params.position
-        found = workspace.completions(path_of(params.text_document.uri), position.line + 1, position.character + 1)
+        found = workspace.completions(*at(params))
         items = [types.CompletionItem(
             label=c.label, kind=_COMPLETION_KINDS.get(c.kind), detail=c.detail or None,
             documentation=types.MarkupContent(types.MarkupKind.Markdown, c.documentation) if c.documentation else None,
@@ -144,7 +149,8 @@ def build_server() -> LanguageServer:
         if formatted is None or formatted == text:
             return []
         lines = text.split("\n")
-        whole = types.Range(types.Position(0, 0), types.Position(len(lines) - 1, len(lines[-1])))
+        whole = server.workspace.position_codec.range_to_client_units(
+            lines, types.Range(types.Position(0, 0), types.Position(len(lines) - 1, len(lines[-1]))))
         return [types.TextEdit(whole, formatted)]
 
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
@@ -152,7 +158,7 @@ def build_server() -> LanguageServer:
     def code_action(params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
         actions = []
-        for fix in workspace.quick_fixes(path_of(uri), params.range.start.line + 1):
+        for fix in workspace.quick_fixes(path_of(uri), params.range.start.line + 1):  # lines need no conversion
             actions.append(types.CodeAction(
                 title=fix.title, kind=types.CodeActionKind.QuickFix, diagnostics=[to_diagnostic(fix.diagnostic)],
                 edit=types.WorkspaceEdit(changes={uri: [types.TextEdit(to_range(fix.span), fix.replacement)]})))

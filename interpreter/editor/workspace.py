@@ -97,6 +97,17 @@ class Workspace:
     def close(self, path: str) -> None:
         self.texts.pop(os.path.abspath(path), None)
 
+    def text(self, path: str) -> str:
+        """The editor's text of a file, or the file on disk when it is not open."""
+        text = self.texts.get(os.path.abspath(path))
+        if text is None:
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    text = handle.read()
+            except (OSError, UnicodeDecodeError):
+                text = ""
+        return text
+
     def analyse(self, path: str) -> Analysis:
         root = rule_set_root(path)
         overlays = {p: t for p, t in self.texts.items() if p == root or p.startswith(root + os.sep)}
@@ -135,8 +146,7 @@ class Workspace:
         """A replacement for each "did you mean" suggestion of a diagnostic on this line."""
         fixes = []
         analysis = self.analyse(path)
-        text = self.texts.get(os.path.abspath(path), "")
-        lines = text.splitlines()
+        lines = self.text(path).splitlines()
         for diagnostic in analysis.loaded.diagnostics:
             span = diagnostic.span
             if span is None or os.path.abspath(span.file) != os.path.abspath(path) or not span.line <= line <= span.end_line:
@@ -180,8 +190,7 @@ class Workspace:
     def completions(self, path: str, line: int, column: int) -> list[Completion]:
         """What may be written at a 1-based position: fields after `record.`, else names and keywords."""
         index = self.analyse(path).index
-        text = self.texts.get(os.path.abspath(path), "")
-        lines = text.splitlines()
+        lines = self.text(path).splitlines()
         before = lines[line - 1][:column - 1] if 0 < line <= len(lines) else ""
         if index is None:
             return [Completion(k, "keyword") for k in KEYWORDS]
@@ -240,10 +249,7 @@ class Workspace:
 
     def outline(self, path: str) -> list[Outline]:
         """The file's provisions as the bill's outline (section > subsection > ...), with its declarations."""
-        text = self.texts.get(os.path.abspath(path))
-        if text is None:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
+        text = self.text(path)
         shown = os.path.relpath(path)
         tree, _ = parse_tree(shown, text)
         if tree is None:
