@@ -12,7 +12,8 @@ of a printed line opens a provision only where the text before it has come to a 
 `;`, `—`, `; and`, `; or`, a closing bracket): `(b); and` or `(i) during that period` that merely
 wrap from the line above stay running text. Headings printed over several lines (`SEC. 6. TRUST
 FUND ... CRIT-` / `ICAL MINERAL ...` / `PROJECTS.`; `(1) APPROPRIATE CONGRESSIONAL COMMIT-` /
-`TEES.—`) are joined, words broken at a line end rejoined.
+`TEES.—`) are joined, words broken at a line end rejoined. An excerpt may begin a section at a
+later subdivision when it has a capitalised heading (`(k) ANNUAL REPORTS.—`).
 """
 from __future__ import annotations
 
@@ -158,6 +159,12 @@ def _place(stack, label: str, rest: str):
         if label == _first_label(level) and label_fits_level(level, label):
             candidates.append(stack + [(level, label)])
             break
+    if not candidates and has_heading:
+        # an excerpt of a bill may start at a later subdivision: `(k) ANNUAL REPORTS.—` first under its
+        # section is still a subsection, when its capitalised heading and its label fit one level only
+        fitting = [level for level in LEVELS[LEVELS.index(last_level) + 1:] if label_fits_level(level, label)]
+        if len(fitting) == 1:
+            candidates.append(stack + [(fitting[0], label)])
     if not candidates:
         return None
     if len(candidates) > 1 and has_heading:

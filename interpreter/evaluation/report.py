@@ -328,7 +328,7 @@ def scenarios_json(results) -> dict:
 def print_scenarios(console: Console, results, sources: SourceRegistry | None) -> None:
     for result in results:
         mark = Text("PASS ", style="bold green") if result.passed else Text("FAIL ", style="bold red")
-        console.print(mark + Text(f"{result.file} :: {result.name}") + Text(f"  ({result.checks} checks)", style="dim"))
+        console.print(mark + Text(f"{result.file} :: {result.name}") + Text(f"  ({result.checks} check{'' if result.checks == 1 else 's'})", style="dim"))
         for mismatch in result.mismatches:
             console.print(Text(f"    {mismatch.target} {mismatch.aspect}:", style="bold"))
             console.print(Text(f"      - expected {mismatch.expected}", style="green"))
