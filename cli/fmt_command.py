@@ -14,7 +14,6 @@ import sys
 import click
 from rich.console import Console
 
-from interpreter import editor
 from interpreter.api import report
 
 EXIT_OK, EXIT_CHANGED, EXIT_INPUT = 0, 1, 3
@@ -30,6 +29,8 @@ def _err() -> Console:
 @click.option("--diff", "show_diff", is_flag=True, help="change nothing; print the changes as a unified diff")
 def fmt(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
     """Format rule files (PATH: a .rules file or a directory of them; `-` reads standard input)."""
+    from interpreter import editor  # imported when used: the parser is not needed to start `rules`
+
     if paths == ("-",):
         text = sys.stdin.read()
         result = editor.format_text(text, "<stdin>")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import click
 
-from interpreter import editor
-
 
 @click.command(name="lsp")
 def lsp() -> None:
     """Run the language server over stdio: diagnostics, hover, definitions, completion, outline, formatting."""
+    from interpreter import editor  # imported when used: the parser is not needed to start `rules`
+
     editor.serve_language_server()

@@ -1,6 +1,10 @@
 import os
+import tempfile
 
 import pytest
+
+# The tests (and the processes they start) keep their load cache of checked rule sets to themselves.
+os.environ.setdefault("RULES_CACHE_DIR", os.path.join(tempfile.mkdtemp(prefix="rules-test-cache-"), "cache"))
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
