@@ -16,13 +16,16 @@ from interpreter.evaluation.decide import (
 )
 from interpreter.evaluation.scenarios import run_scenarios
 from interpreter.language.diagnostics import UserError
-from interpreter.language import load_cache
+from interpreter.language import load_cache, pipeline
 from interpreter.language.pipeline import Loaded
 
 
-def load(path: str) -> Loaded:
+def load(path: str, overlays: dict[str, str] | None = None) -> Loaded:
     """Read, parse, resolve and check a rule set and load its tables; from the user's cache of the
-    checked rule set when exactly these files (and this interpreter) were loaded before."""
+    checked rule set when exactly these files (and this interpreter) were loaded before.
+    `overlays` (absolute path -> text read instead of the file's, an editor's unsaved text) bypass the cache."""
+    if overlays:
+        return pipeline.load(path, overlays)
     return load_cache.load(path)
 
 
