@@ -141,22 +141,39 @@ def write_part(table, path: str) -> None:
     os.replace(temporary, path)
 
 
-def publish(checkpoint: Checkpoint, output: str, fmt: str, schema, expected_rows: int) -> int:
-    """Parts in chunk order -> OUTPUT (atomically); checks rows out = rows in and the row sequence."""
+def _read_part(checkpoint: Checkpoint, index: int):
     import pyarrow as pa
+
+    with pa.memory_map(checkpoint.part(index)) as source:
+        return pa.ipc.open_file(source).read_all()
+
+
+def publish(checkpoint: Checkpoint, output: str, fmt: str, schema, expected_rows: int,
+            decimal_kinds: dict | None = None, describe=None) -> int:
+    """Parts in chunk order -> OUTPUT (atomically); checks rows out = rows in and the row sequence.
+    Parquet is typed (`typed.file_schema`: decimal columns of `decimal_kinds`, dictionary-encoded
+    statuses and citations), with `describe(types chosen)` as the file's key-value metadata."""
+    from interpreter.batch import typed
 
     temporary = f"{output}.tmp-{os.getpid()}"
     if os.path.lexists(temporary):  # not ours to overwrite or remove
         refuse("E614", f"{temporary} exists and was not made by this run; it is left as it is",
                suggestions=("move it away and run again",))
     written = 0
+    file_schema = None
+    if fmt == "parquet":
+        seen: dict = {}
+        for index in sorted(checkpoint.done):  # the scale each decimal column needs over the whole output
+            seen = typed.merge(seen, typed.widths(_read_part(checkpoint, index), decimal_kinds or {}))
+        file_schema, chosen = typed.file_schema(schema, decimal_kinds or {}, seen)
+        if describe is not None:
+            file_schema = file_schema.with_metadata(describe(chosen))
     try:
-        writer = _Writer(temporary, fmt, schema)
+        writer = _Writer(temporary, fmt, schema, file_schema)
         try:
             for index in sorted(checkpoint.done):
                 entry = checkpoint.done[index]
-                with pa.memory_map(checkpoint.part(index)) as source:
-                    table = pa.ipc.open_file(source).read_all()
+                table = _read_part(checkpoint, index)
                 rows = table.num_rows
                 if rows != entry["rows"] or entry["start"] != written:
                     raise BatchIntegrityError(f"chunk {index}: expected rows from {written}, found {rows} rows from {entry['start']}")
@@ -178,18 +195,15 @@ def publish(checkpoint: Checkpoint, output: str, fmt: str, schema, expected_rows
 
 
 class _Writer:
-    def __init__(self, path: str, fmt: str, schema):
+    def __init__(self, path: str, fmt: str, schema, file_schema=None):
         self.fmt = fmt
         self.schema = schema
         self.path = path
         self.first = True
         if fmt == "parquet":
-            import pyarrow as pa
             import pyarrow.parquet as pq
 
-            # plain large strings in the file, readable by any Parquet reader
-            self.file_schema = pa.schema([pa.field(f.name, pa.large_string() if f.type == pa.string_view() else f.type)
-                                          for f in schema])
+            self.file_schema = file_schema
             self.writer = pq.ParquetWriter(path, self.file_schema)
         else:
             self.handle = open(path, "wb")
@@ -198,7 +212,9 @@ class _Writer:
         import polars as pl
 
         if self.fmt == "parquet":
-            self.writer.write_table(table.cast(self.file_schema))
+            from interpreter.batch import typed
+
+            self.writer.write_table(typed.cast(table, self.file_schema))
         elif self.fmt == "csv":
             pl.from_arrow(table).write_csv(self.handle, include_header=self.first)
         else:

@@ -34,6 +34,7 @@ import time
 
 import attrs
 
+from interpreter.batch import typed
 from interpreter.batch.checkpoint import (
     BatchIntegrityError, Checkpoint, SimulatedCrash, fingerprint, publish, write_part,
 )
@@ -103,7 +104,8 @@ def run_batch(loaded: Loaded, input_path: str, output_path: str, facts_path: str
     else:
         total, problems = _run_local(job, input_path, in_format, checkpoint, chunk_size, progress, fail_after_chunks)
     schema = job.output_schema()
-    written = publish(checkpoint, output_path, out_format, schema, total)
+    written = publish(checkpoint, output_path, out_format, schema, total, typed.decimal_columns(job),
+                      lambda chosen: typed.metadata_of(loaded, job, chosen))
     problems = _problems(checkpoint)
     statuses, bad = _tally(checkpoint, job)
     shared: dict = {}
