@@ -41,8 +41,9 @@ declarations and reference-data rows (with their source), and groups the rule ch
 into behaviour changes. With --facts, both versions are evaluated on each fact file and
 every decision whose value changed is listed with both explanations, apart from those
 whose value stayed but whose legal basis changed. For every behaviour change the corpus
-does not show, a bounded search writes a minimal witness fact file (under --witnesses, or
-a temporary directory that is printed) on which the two versions decide differently.
+does not show, a bounded search finds a minimal witness fact set on which the two versions
+decide differently: written as a fact file under --witnesses DIR, or else shown in the report
+(nothing is left in the temporary folder).
 """
 
 
@@ -54,7 +55,7 @@ a temporary directory that is printed) on which the two versions decide differen
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for people, json for programs (stable, keys sorted)")
 @click.option("--witnesses", "witness_dir", type=click.Path(file_okay=False), default=None,
-              help="write witness fact files here (default: a new temporary directory, printed)")
+              help="write witness fact files here (default: none are written; the report shows each witness's facts)")
 @click.option("--no-witnesses", is_flag=True, help="do not search for witnesses")
 @click.option("--no-explanations", is_flag=True, help="leave out the explanations of changed decisions")
 @click.option("--full-explanations", is_flag=True,

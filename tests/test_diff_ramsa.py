@@ -60,7 +60,8 @@ def test_each_changed_provision_is_named_by_citation_and_exit_is_1(without_corpu
     assert by_citation["RAMSA §3(4)(B)"]["change"] == "removed"
     assert by_citation["RAMSA §3(4)(A)"]["change"] == "removed"
     assert by_citation["RAMSA §3(4)(A)"]["merged_into"] == "RAMSA §3(4)"  # its text now stands in (4)
-    assert "strike “90” and insert “60”" in by_citation["RAMSA §4(f)(2)"]["text_edits"]
+    # "90" also stands in "90-day": the instruction strikes the words that are unique
+    assert "strike “90 days” and insert “60 days”" in by_citation["RAMSA §4(f)(2)"]["text_edits"]
     assert by_citation["RAMSA §4(f)(2)"]["old"]["text"].startswith("a period of 90 days")
     assert by_citation["RAMSA §4(f)(2)"]["new"]["text"].startswith("a period of 60 days")
     [rule] = [r for r in by_citation["RAMSA §4(f)(2)"]["rules"] if r["label"] == "Country.review_period_end"]
@@ -75,7 +76,8 @@ def test_the_technical_correction_changes_text_only(without_corpus, with_corpus)
     _, doc, _ = without_corpus
     [correction] = [p for p in doc["provisions"] if p["citation"] == "RAMSA §4(k)(2)"]
     assert correction["text_only"] and not correction["behavioural"]
-    assert correction["text_edits"] == ["strike “criteria”"]
+    # "criteria" occurs three times in the paragraph: the instruction quotes the words that make it unique
+    assert correction["text_edits"] == ["strike “criteria eligibility” and insert “eligibility”"]
     assert not any("RAMSA §4(k)(2)" in c["citations"] for c in doc["behaviour_changes"])  # no witness for it
     _, corpus = with_corpus
     [reports] = [f for f in corpus["impact"] if f["file"].endswith("annual_reports.yaml")]

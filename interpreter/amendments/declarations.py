@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 
 from interpreter.amendments.changes import DeclarationChange, FileChange, RowChange, Side
 from interpreter.language import model
@@ -202,20 +203,53 @@ def layout_only(old_side: Side, new_side: Side) -> tuple[str, ...]:
 
 
 def text_edits(old: str | None, new: str | None) -> tuple[str, ...]:
-    """Word-level edits written as amendment instructions: strike “90” and insert “60”."""
+    """Word-level edits written as amendment instructions: strike “90” and insert “60”.
+
+    Each instruction is unambiguous in the old text: when the words struck (or the words an
+    insertion follows) occur more than once, the instruction quotes the surrounding words that
+    make them unique, as drafters do: strike “5 days” and insert “3 days”."""
     a, b = words(old), words(new)
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     edits = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         struck, inserted = " ".join(a[i1:i2]), " ".join(b[j1:j2])
-        if tag == "replace":
-            edits.append(f"strike “{struck}” and insert “{inserted}”")
-        elif tag == "delete":
-            edits.append(f"strike “{struck}”")
+        if tag in ("replace", "delete"):
+            lo, hi = _unique_span(a, i1, i2)
+            if (lo, hi) != (i1, i2):  # strike the words that are unique, insert them as amended
+                struck = " ".join(a[lo:hi])
+                inserted = " ".join(a[lo:i1] + b[j1:j2] + a[i2:hi])
+            edits.append(f"strike “{struck}”" + (f" and insert “{inserted}”" if inserted else ""))
         elif tag == "insert":
-            before = " ".join(a[max(0, i1 - 3):i1])
-            edits.append(f"insert “{inserted}” after “{before}”" if before else f"insert “{inserted}” at the beginning")
+            if i1 == 0:
+                edits.append(f"insert “{inserted}” at the beginning")
+                continue
+            lo, hi = max(0, i1 - 3), i1
+            while _count(a, a[lo:hi]) > 1 and (hi < len(a) or lo > 0):
+                hi, lo = (hi + 1, lo) if hi < len(a) else (hi, lo - 1)  # words after the point first
+            edit = f"insert “{inserted}” after “{' '.join(a[lo:i1])}”"
+            edits.append(f"in “{' '.join(a[lo:hi])}”, {edit}" if hi > i1 else edit)
     return tuple(edits)
+
+
+def _count(sequence: list[str], part: list[str]) -> int:
+    """How often the words occur in the text as a reader would search it (`criteria` in `criteria;` too)."""
+    if not part:
+        return 0
+    phrase = re.escape(" ".join(part))
+    return len(re.findall(rf"(?<!\S){phrase}(?!\w)", " ".join(sequence)))
+
+
+def _unique_span(sequence: list[str], start: int, end: int) -> tuple[int, int]:
+    """sequence[start:end] widened, a word after and a word before in turn, until it occurs once."""
+    before = False
+    while (_count(sequence, sequence[start:end]) > 1 or start == end) and (start > 0 or end < len(sequence)):
+        if (before and start > 0) or end == len(sequence):
+            start -= 1
+        else:
+            end += 1
+        before = not before
+    return start, end
+
 
 def words(text: str | None) -> list[str]:
     return (text or "").split()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 
 import attrs
@@ -211,6 +212,12 @@ def _compare(old, new, old_dir, new_dir, old_loaded, new_loaded, facts, witnesse
         changes = tuple(sorted((c for c in item.changes if c.kind == "value"), key=lambda c: cluster.id not in c.causes))
         _write_witness(directory, cluster, data, old, new, old_loaded, new_loaded, changes)
         results.append(Witness(cluster, "found" if changes else "not_found", path, _json_facts(data), changes))
+    if directory is not None and witness_dir is None:
+        # Without --witnesses the files were only the means to decide them: the report shows their facts,
+        # and nothing is left behind in the temporary folder.
+        shutil.rmtree(directory, ignore_errors=True)
+        results = [attrs.evolve(w, file=None) for w in results]
+        directory = None
     return DiffResult(
         old=old, new=new,
         old_title=old_loaded.ruleset.title, new_title=new_loaded.ruleset.title, act=new_loaded.ruleset.act,
@@ -331,7 +338,7 @@ def _decision_change(path, target, kind, a, b, left, right, explain, causes) -> 
 
 def _witness_directory(requested: str | None) -> str:
     if requested is None:
-        return tempfile.mkdtemp(prefix="rules-diff-witnesses-")
+        return tempfile.mkdtemp(prefix="rules-diff-witnesses-")  # removed by _compare before it returns
     try:
         os.makedirs(requested, exist_ok=True)
     except OSError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import textwrap
 
+import yaml
 from rich.console import Console
 from rich.text import Text
 
@@ -197,18 +198,36 @@ def _explanation_lines(node, indent: int) -> list[Text]:
 
 
 def _explanation_diff_lines(old, new, indent: int) -> list[Text]:
-    """Both explanations as one unified diff: lines only the old one has (-), only the new one (+)."""
-    a, b = _rendered(old) if old is not None else [], _rendered(new) if new is not None else []
-    out = []
-    for line in list(difflib.unified_diff(a, b, lineterm="", n=1))[2:]:
-        if line.startswith("@@"):
-            out.append(Text(" " * indent + "…", style="dim"))
-        elif line.startswith("-"):
-            out.append(Text(" " * indent + "- " + line[1:], style="red"))
-        elif line.startswith("+"):
-            out.append(Text(" " * indent + "+ " + line[1:], style="green"))
+    """Both explanations compared as trees, value by value: a value whose explanation is the same on
+    both sides is unchanged wherever its subtree now stands; the others show their changed lines."""
+    a = explain_text.value_nodes(old) if old is not None else {}
+    b = explain_text.value_nodes(new) if new is not None else {}
+    out, unchanged = [], 0
+    pad = " " * indent
+    for target in list(b) + [t for t in a if t not in b]:
+        if target in a and target in b and a[target] == b[target]:
+            unchanged += 1
+            continue
+        if target not in b:
+            out.append(Text(f"{pad}- {a[target][0]}", style="red"))
+            continue
+        if target not in a:
+            out.append(Text(f"{pad}+ {b[target][0]}", style="green"))
+            continue
+        (old_label, old_body), (new_label, new_body) = a[target], b[target]
+        if old_label != new_label:
+            out.append(Text(f"{pad}- {old_label}", style="red"))
+            out.append(Text(f"{pad}+ {new_label}", style="green"))
         else:
-            out.append(Text(" " * indent + "  " + line[1:], style="dim"))
+            out.append(Text(f"{pad}~ {new_label}", style="bold"))
+        for line in difflib.ndiff(list(old_body), list(new_body)):
+            if line.startswith("- "):
+                out.append(Text(f"{pad}    - {line[2:]}", style="red"))
+            elif line.startswith("+ "):
+                out.append(Text(f"{pad}    + {line[2:]}", style="green"))
+    if unchanged:
+        out.append(Text(f"{pad}… {unchanged} value{'s' if unchanged != 1 else ''} explained alike on both sides",
+                        style="dim"))
     return out
 
 
@@ -216,13 +235,25 @@ def _explanation_diff_lines(old, new, indent: int) -> list[Text]:
 
 
 def print_diff(console: Console, result: DiffResult, explanations="diff") -> None:
-    """explanations: "diff" (both trees as one diff, the default), "full" (both trees whole), or falsy."""
-    lines = text_lines(result, explanations)
+    """explanations: "diff" (both trees as one diff, the default), "full" (both trees whole), or falsy.
+
+    On a terminal the old/new columns share its width and long lines wrap; piped output keeps
+    the fixed layout (COLUMN characters a side) and is never wrapped."""
+    terminal = console.is_terminal
+    lines = text_lines(result, explanations, width=console.width if terminal else None)
     for line in lines:
-        console.print(line, soft_wrap=True)
+        console.print(line, soft_wrap=not terminal)
 
 
-def text_lines(result: DiffResult, explanations="diff") -> list[Text]:
+def column_width(width: int | None) -> int:
+    """Characters per side of an old/new comparison on a screen `width` wide (the widest indent is 8)."""
+    if width is None:
+        return COLUMN
+    return max(16, min(COLUMN * 2, (width - 8 - 3) // 2))
+
+
+def text_lines(result: DiffResult, explanations="diff", width: int | None = None) -> list[Text]:
+    column = column_width(width)
     s = result.structure
     out: list[Text] = [Text("rules diff", style="bold"),
                        _plain(f"old: {result.old}", 2), _plain(f"new: {result.new}", 2)]
@@ -241,7 +272,7 @@ def text_lines(result: DiffResult, explanations="diff") -> list[Text]:
     if s.provisions:
         out += [Text(""), Text("PROVISIONS (keyed by citation)", style="bold")]
         for change in s.provisions:
-            _provision_lines(out, change)
+            _provision_lines(out, change, column)
     if s.declarations:
         out += [Text(""), Text("DECLARATIONS (enums, entities, facts, tables)", style="bold")]
         for d in s.declarations:
@@ -294,7 +325,12 @@ def text_lines(result: DiffResult, explanations="diff") -> list[Text]:
             shown = ", ".join(cluster.decisions[:8]) + (f" and {len(cluster.decisions) - 8} more" if len(cluster.decisions) > 8 else "")
             out.append(_plain(f"can change: {shown}", 4, "dim"))
         if witness.status == "found":
-            out.append(_plain(f"witness: {witness.file}", 4, "green"))
+            if witness.file:
+                out.append(_plain(f"witness: {witness.file}", 4, "green"))
+            else:
+                out.append(_plain("witness (--witnesses DIR writes it as a fact file):", 4, "green"))
+                facts = yaml.safe_dump(witness.facts, sort_keys=False, allow_unicode=True, default_flow_style=None)
+                out.extend(_plain(line, 6, "green") for line in facts.rstrip("\n").split("\n"))
             own = [c for c in witness.changes if cluster.id in c.causes] or list(witness.changes)
             others = [c for c in witness.changes if c not in own]
             width = max(len(c.target) for c in own)
@@ -308,7 +344,7 @@ def text_lines(result: DiffResult, explanations="diff") -> list[Text]:
                 out.append(_plain("also different on this fact set, because of other changes: "
                                   + ", ".join(f"{c.target} ({c.old_shown} → {c.new_shown})" for c in others), 6, "dim"))
             for label, command in (("old", result.commands[0]), ("new", result.commands[1])):
-                if command:
+                if command and witness.file:
                     out.append(_plain(f"check: rules eval {command} {witness.file}", 6, "dim"))
         elif witness.status == "shown_by_corpus":
             out.append(_plain(f"shown by the fact corpus: {', '.join(witness.shown_by)}", 4, "green"))
@@ -351,7 +387,7 @@ def _summary_line(result: DiffResult) -> Text:
     return Text(text, style="bold")
 
 
-def _provision_lines(out: list[Text], change: ProvisionChange) -> None:
+def _provision_lines(out: list[Text], change: ProvisionChange, column: int = COLUMN) -> None:
     head = Text(f"{_MARK[change.change]} ", style=_STYLE[change.change])
     if change.change == "renumbered":
         head.append(f"{change.old_citation} → {change.new_citation}", style="bold")
@@ -380,22 +416,22 @@ def _provision_lines(out: list[Text], change: ProvisionChange) -> None:
     if change.change in ("added", "removed"):
         text = change.new_text if change.change == "added" else change.old_text
         if text:
-            out.extend(_plain(line, 4, _STYLE[change.change]) for line in _wrap(f"“{text}”", 2 * COLUMN))
+            out.extend(_plain(line, 4, _STYLE[change.change]) for line in _wrap(f"“{text}”", 2 * column))
     else:
         if "heading" in change.aspects:
             out.append(_plain(f"heading: “{change.old_heading}” → “{change.new_heading}”", 4))
         if "text" in change.aspects:
             out.append(_plain("statute text", 4, "bold"))
-            out.append(_heading_line(6, "old", "new"))
-            out.extend(_columns(change.old_text, change.new_text, 6))
+            out.append(_heading_line(6, "old", "new", column))
+            out.extend(_columns(change.old_text, change.new_text, 6, column))
             for edit in text_edits(change.old_text, change.new_text):
                 out.append(_plain(edit, 6, "magenta"))
         if "notes" in change.aspects:
             out.append(_plain("notes", 4, "bold"))
-            out.extend(_columns("\n".join(change.old_notes) or None, "\n".join(change.new_notes) or None, 6))
+            out.extend(_columns("\n".join(change.old_notes) or None, "\n".join(change.new_notes) or None, 6, column))
         if "non_operative" in change.aspects:
             out.append(_plain("non-operative note", 4, "bold"))
-            out.extend(_columns(change.old_non_operative, change.new_non_operative, 6))
+            out.extend(_columns(change.old_non_operative, change.new_non_operative, 6, column))
     quoted = {(r.target, r.change) for r in change.rules if r.label == r.target and r.change in ("added", "removed")}
     for value in change.values:
         if (value.id, value.change) in quoted:
@@ -426,10 +462,10 @@ def _provision_lines(out: list[Text], change: ProvisionChange) -> None:
             where = rule.new_location if rule.change == "added" else rule.old_location
             if where:
                 out.append(_plain(where, 8, "dim"))
-            out.extend(_plain(text, 8, _STYLE[rule.change]) for text in _wrap(source or "", 2 * COLUMN))
+            out.extend(_plain(text, 8, _STYLE[rule.change]) for text in _wrap(source or "", 2 * column))
         elif rule.change == "changed":
-            out.append(_heading_line(8, f"old  {rule.old_location or ''}", f"new  {rule.new_location or ''}"))
-            out.extend(_columns(rule.old_source, rule.new_source, 8))
+            out.append(_heading_line(8, f"old  {rule.old_location or ''}", f"new  {rule.new_location or ''}", column))
+            out.extend(_columns(rule.old_source, rule.new_source, 8, column))
 
 
 def _impact_lines(out: list[Text], result: DiffResult, explanations: bool) -> None:
@@ -494,5 +530,5 @@ def _decision_lines(out: list[Text], change: DecisionChange, causes: dict, expla
             out.append(_plain("new explanation:", 6, "dim"))
             out.extend(_explanation_lines(change.new_explanation, 8))
     elif explanations:
-        out.append(_plain("explanations, old (-) against new (+), unchanged lines elided:", 6, "dim"))
+        out.append(_plain("explanations compared value by value, old (-) against new (+):", 6, "dim"))
         out.extend(_explanation_diff_lines(change.old_explanation, change.new_explanation, 8))

@@ -14,6 +14,8 @@ Guarantees:
 """
 from __future__ import annotations
 
+import re
+
 import attrs
 from rich.console import Console
 from rich.text import Text
@@ -216,6 +218,28 @@ def plain_lines(node: Explanation, view: View = FULL) -> list[str]:
     out = [root.label.plain]
     _plain_lines(root, "", out)
     return out + [line.plain for line in tail]
+
+
+def value_nodes(node: Explanation) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Every value explained in a tree, by target: (its label line, its own lines without the values below).
+
+    Where a value stands in the tree, and how deep, plays no part: two trees that explain the same
+    values the same way give equal maps, however their subtrees are arranged."""
+    found: dict[str, tuple[str, tuple[str, ...]]] = {}
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.target in found:
+            continue
+        root = _tree(current, View(depth=0, full=True), Seen(), 0)
+        body = [child for child in root.children if not child.label.plain.startswith("… depends on")]
+        lines: list[str] = []
+        _plain_lines(_Node(root.label, body), "", lines)
+        # without tree guides, so that a line does not differ only because a sibling was added after it
+        own = tuple(re.sub(r"[├└]── |│   ", "    ", line[4:]) for line in lines)
+        found[current.target] = (root.label.plain, own)
+        stack.extend(child for child in reversed(current.children) if isinstance(child, Explanation))
+    return found
 
 
 def print_result(console: Console, result, explanations: dict | None = None, view: View = View()) -> None:
