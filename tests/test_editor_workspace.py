@@ -47,3 +47,15 @@ def test_unsaved_text_is_overlaid_and_names_answer_from_the_last_good_load(monke
     workspace.open(S4, text.replace("\nsection 4", "\nsection 4 oops"))
     assert [d.code for d in workspace.diagnostics(S4)[S4]] == ["E100"]
     assert workspace.symbol_at(S4, line, column)[1].key == "field:Country.agrees_to_raise_duties"
+
+
+def test_a_change_on_disk_to_a_file_that_is_not_open_is_seen(tmp_path):
+    (tmp_path / "act.rules").write_text('act X "x"\nfact f: integer\n', encoding="utf-8")
+    part = tmp_path / "s1.rules"
+    part.write_text("section 1:\n  value v: integer = f\n", encoding="utf-8")
+    workspace = Workspace()
+    workspace.open(str(part), part.read_text(encoding="utf-8"))
+    assert workspace.diagnostics(str(part))[str(part)] == []
+    (tmp_path / "act.rules").write_text('act X "x"\nfact g: integer\n', encoding="utf-8")
+    os.utime(tmp_path / "act.rules", ns=(1, 1))  # a different modification time, however fast the test
+    assert [d.code for d in workspace.diagnostics(str(part))[str(part)]] == ["E230"]

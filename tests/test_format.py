@@ -159,3 +159,10 @@ def test_fmt_reads_standard_input():
 def test_the_ci_check_of_the_shipped_rules_passes():
     result = _run("fmt", "--check", os.path.join(ROOT, "rules"), os.path.join(ROOT, "examples"))
     assert result.exit_code == 0, result.output
+
+
+def test_a_new_rule_set_from_rules_init_is_already_formatted(tmp_path):
+    target = tmp_path / "housing"
+    assert _run("init", str(target), "--act", "HA").exit_code == 0
+    result = _run("fmt", "--check", str(target))
+    assert result.exit_code == 0 and "0 of 2 files would change" in result.output

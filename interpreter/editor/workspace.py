@@ -23,6 +23,7 @@ from interpreter.editor.symbols import Index, Symbol
 from interpreter.language import ast
 from interpreter.language.diagnostics import Diagnostic
 from interpreter.language.parse import build_ast, declared_act_name, parse_tree
+from interpreter.language.pipeline import rule_files
 from interpreter.language.source import Span
 from interpreter.language.types import BUILTINS
 
@@ -111,7 +112,7 @@ class Workspace:
     def analyse(self, path: str) -> Analysis:
         root = rule_set_root(path)
         overlays = {p: t for p, t in self.texts.items() if p == root or p.startswith(root + os.sep)}
-        state = tuple(sorted(overlays.items()))
+        state = (tuple(sorted(overlays.items())), _disk_state(root))
         cached = self._analyses.get(root)
         if cached is not None and cached[0] == state:
             return cached[1]
@@ -139,7 +140,6 @@ class Workspace:
         return by_file
 
     def _rule_files(self, analysis: Analysis) -> list[str]:
-        from interpreter.language.pipeline import rule_files
         return [os.path.abspath(p) for p in rule_files(analysis.root)]
 
     def quick_fixes(self, path: str, line: int) -> list[QuickFix]:
@@ -286,6 +286,22 @@ class Workspace:
             return None
         result = format_text(text, os.path.relpath(path))
         return result.text if result.ok else None
+
+
+def _disk_state(root: str) -> tuple:
+    """What changes when a rule file or table changes on disk (a checkout, another editor)."""
+    paths = rule_files(root) if os.path.exists(root) else []
+    data = os.path.join(root, "data")
+    if os.path.isdir(data):
+        paths += [os.path.join(data, name) for name in sorted(os.listdir(data))]
+    state = []
+    for path in paths:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            continue
+        state.append((path, stat.st_mtime_ns, stat.st_size))
+    return tuple(state)
 
 
 def _node(name: str, detail: str, kind: str, span: Span, children=()) -> Outline:
