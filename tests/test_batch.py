@@ -400,10 +400,34 @@ section 1 "DATES":
       {"id": "c", "start": "2023-12-31"}, {"id": "d", "amount": -2}, {"id": "e", "start": "20240131"}])
 SMALL["undated_table_columnar"] = (SMALL["undated_table_and_money"][0].replace(
     '  decision Item.third: money "a third" = item.value / 3\n', ""), SMALL["undated_table_and_money"][1])
+SMALL["complete_table_columnar"] = (SMALL["undated_table_columnar"][0].replace(
+    'key code:', 'key code complete:'), SMALL["undated_table_columnar"][1])
+# a partial table valid for a period, looked up on each record's own date (and a too-short prefix key)
+SMALL["valid_table_columnar"] = ("""
+act DEMO "Demonstration Act"
+
+entity Item as item from items key id:
+  id: text
+  code: text
+  on: date
+  value: money
+
+table codes "codes" from "codes.csv" key code by prefix partial valid from 2024-01-01 through 2024-12-31:
+  code: text
+  rate: rate
+
+section 1 "DUTY":
+  decision Item.listed: boolean "listed" = item.code in codes as of item.on
+  decision Item.duty: money "duty" = round_half_even(item.value * codes[item.code as of item.on].rate, 2)
+""", [{"id": "1", "code": "A1", "on": "2024-06-01", "value": "$10.00"}, {"id": "2", "code": "B", "on": "2025-01-01",
+      "value": "2.50"}, {"id": "3", "code": "Z", "on": "2024-06-01", "value": "$1,000"},
+      {"id": "4", "code": "A", "on": "2023-12-31", "value": "1"}, {"id": "5", "code": "", "on": "2024-02-02"},
+      {"id": "6", "code": "B", "value": "0.03"}])
 
 
 @pytest.mark.parametrize("name, variant", [("exceptions", "member_free"), ("exceptions", "treatment"),
                                            ("undated_table_and_money", None), ("undated_table_columnar", None),
+                                           ("complete_table_columnar", None), ("valid_table_columnar", None),
                                            ("dates", None)])
 def test_small_rule_sets_decide_alike_in_all_engines(tmp_path, name, variant):
 
@@ -434,8 +458,16 @@ def test_small_rule_sets_decide_alike_in_all_engines(tmp_path, name, variant):
         assert "conflict" in statuses and "undetermined" in statuses
     if name == "undated_table_and_money":
         assert small.columnar.unsupported is not None  # division: decided row by row, same answers
-    if name in ("undated_table_columnar", "dates"):
+    if name in ("undated_table_columnar", "complete_table_columnar", "valid_table_columnar", "dates"):
         assert small.columnar.unsupported is None
+    if name == "valid_table_columnar":  # outside the period, a key not listed: undetermined, naming the table
+        assert {"undetermined", "decided"} <= statuses
+        assert any("valid 2024-01-01 through 2024-12-31, not on 2025-01-01" in cell[3]
+                   for row in expected.values() for cell in row.values())
+    if name == "undated_table_columnar":  # a partial table: `Z in codes` is unknown, not false
+        assert expected[2]["listed"][1] == "undetermined"
+    if name == "complete_table_columnar":
+        assert expected[2]["listed"][:2] == (False, "decided")
 
 
 def test_a_batch_without_the_shared_facts_it_needs_decides_nothing_and_says_why(lines, tmp_path):

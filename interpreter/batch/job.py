@@ -15,6 +15,7 @@ from interpreter.batch.readers import RawChunk, refuse
 from interpreter.engines.compile import Program
 from interpreter.evaluation.facts import FactBase, Record, _Binder, load_facts, record_name
 from interpreter.evaluation.report import json_value
+from interpreter.evaluation.supplied import with_supplied_rows
 from interpreter.language import model
 from interpreter.language.diagnostics import UserError, did_you_mean
 from interpreter.language.limits import Refused
@@ -60,7 +61,7 @@ class Job:
         self.facts = facts
         self.entity = entity
         self.explain = explain
-        self.program = Program(loaded.ruleset, loaded.tables, entity.name)
+        self.program = Program(loaded.ruleset, with_supplied_rows(loaded.tables, facts), entity.name)
         self.session = self.program.session(facts)
         self.decisions = self.program.decisions
         self.fields = {f.name: f for f in entity.fields}
@@ -137,7 +138,7 @@ class Job:
 
         records = dict(self.facts.records)
         records[self.entity.name] = (record,)
-        facts = FactBase(self.facts.file, self.facts.as_of, self.facts.globals, records)
+        facts = FactBase(self.facts.file, self.facts.as_of, self.facts.globals, records, self.facts.supplied)
         tracer = Tracer()
         evaluator = Evaluator(self.ruleset, self.loaded.tables, facts, self.session.as_of, tracer)
         document = {}

@@ -90,13 +90,18 @@ def document(loaded: Loaded) -> str:
         lines += [f"`{enum.name}` ({_cell(enum.description)}): " + ", ".join(f"`{v}`" for v in enum.variants), ""]
 
     if ruleset.tables:
-        lines += ["## Reference tables", "", "| table | file | what | dated | key |", "|---|---|---|---|---|"]
+        lines += ["## Reference tables", "", "| table | file | what | dated | key | lists |", "|---|---|---|---|---|---|"]
         for table in ruleset.tables.values():
             dated = f"`{table.dated_from}`" + (f" to `{table.dated_until}`" if table.dated_until else "") \
                 if table.dated_from else "no"
             key = f"`{table.key}`" + (" (longest prefix)" if table.prefix_match else "")
+            extent = "every key (complete)" if table.complete else "some keys (partial: others are unknown)"
+            if table.valid_from or table.valid_through:
+                extent += "; valid " + " ".join(part for part in (
+                    f"from {table.valid_from.isoformat()}" if table.valid_from else "",
+                    f"through {table.valid_through.isoformat()}" if table.valid_through else "") if part)
             lines.append(f"| `{table.name}` | `{os.path.relpath(table.path)}` | {_cell(table.description)} "
-                         f"| {dated} | {key} |")
+                         f"| {dated} | {key} | {extent} |")
         sources = os.path.join(loaded.root, "data", "SOURCES.md")
         where = f" (`{os.path.relpath(sources)}` says where each comes from)" if os.path.isfile(sources) else ""
         lines += ["", f"Each row carries its source{where}; explanations cite it.", ""]

@@ -341,7 +341,7 @@ class ColumnarProgram:
         key = self.expr(node.key, env)
         if key.kind not in ("text", "enum", "any"):
             raise Unsupported("a table key that is not text")
-        if self.session.program.tables[node.table].table.dated_from is None:
+        if not self.session.program.tables[node.table].table.needs_date:
             when = _literal(dt.date(1, 1, 1))  # an undated table never needs a date: any will do
         elif node.as_of is not None:
             when = self.expr(node.as_of, env)

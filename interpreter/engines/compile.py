@@ -256,13 +256,13 @@ class Program:
         key_of = self.expr(node.key)
         when_of = self.expr(node.as_of) if node.as_of is not None else None
         table = self.tables[node.table]
-        dated = table.table.dated_from is not None
+        dated = table.table.needs_date
         cache: dict = {}
 
         def table_row(env, ctx):
             key = key_of(env, ctx)
             when = None
-            if dated:  # an undated table never needs a date
+            if dated:  # as `Evaluator._table_row`
                 when = when_of(env, ctx) if when_of is not None else ctx.as_of_value
             if key.__class__ is Unknown or when.__class__ is Unknown:
                 return unknown_of(key, when)
@@ -273,7 +273,7 @@ class Program:
                 pass
             if len(cache) >= _CACHE_LIMIT:
                 cache.clear()
-            row = cache[wanted] = table.find(str(key), when)
+            row = cache[wanted] = table.lookup(str(key), when)
             return row
         return table_row, key_of
 

@@ -33,10 +33,15 @@ class _LookupSite:
         self.known = key.expr.is_not_null() & when.expr.cast(pl.Date).is_not_null()
         # keyed by input fields and constants only: can run before any value is computed
         self.early = all(name.startswith("f:") for c in (key, when) for name in c.expr.meta.root_names())
-        self.dated = table.table.dated_from is not None
+        self.dated = table.table.needs_date
         self.fixed_date = when.is_const or not self.dated
+        # Slots reproduce `find` only; a lookup that can be unknown (a partial table, a validity
+        # period, supplied rows, prefix keys) runs `TableData.lookup` per distinct (key, date).
+        self.slots_exact = table.simple
         self.columns: dict[str, tuple] = {}  # column -> (frame column, kind, scale, values Series)
-        self.fb = None
+        self.unknown = self.prefix + "unk"
+        # raised where `lookup` is unknown: the row-wise engine names what is missing
+        self.fb = pl.col(self.unknown)
         self.index = {id(row): i for i, row in enumerate(table.rows)}
         self._cache: dict = {}
         self._slots: dict = {}  # key -> [(rank, from, until, index)] in find's order
@@ -57,14 +62,19 @@ class _LookupSite:
             known = self.columns[name] = (f"{self.prefix}c:{name}", kind, scale, series)
         return known[0], known[2]
 
-    def _find(self, key, when):
+    def _find(self, key, when) -> tuple:
+        """(index of the row `lookup` gives, or None; whether the lookup is unknown)."""
         wanted = (key, when)
-        found = self._cache.get(wanted, -2)
-        if found == -2:
+        found = self._cache.get(wanted)
+        if found is None:
             if len(self._cache) > 100_000:
                 self._cache.clear()
-            row = self.table.find(str(key), when if self.dated else None)
-            found = self._cache[wanted] = None if row is None else self.index[id(row)]
+            row = self.table.lookup(str(key), when if self.dated else None)
+            if isinstance(row, Unknown):
+                found = (None, True)
+            else:
+                found = (None if row is None else self.index[id(row)], False)
+            self._cache[wanted] = found
         return found
 
     def _candidates(self, key):
@@ -93,17 +103,19 @@ class _LookupSite:
         if self.fixed_date:
             when = self.when.const if self.when.is_const and not isinstance(self.when.const, Unknown) else None
             usable = when is not None or not self.dated
-            frame = frame.with_columns(per_key([self._find(k, when) if usable else None for k in distinct],
-                                               pl.Int64).alias(self.idx))
+            found = [self._find(k, when) if usable else (None, False) for k in distinct]
+            frame = frame.with_columns(per_key([f[0] for f in found], pl.Int64).alias(self.idx),
+                                       per_key([f[1] for f in found], pl.Boolean).fill_null(False).alias(self.unknown))
         else:
-            candidates = [self._candidates(k) for k in distinct]
+            candidates = [self._candidates(k) for k in distinct] if self.slots_exact else []
             width = max((len(c) for c in candidates), default=0)
-            if width > MAX_SLOTS:
+            if width > MAX_SLOTS or not self.slots_exact:
                 pairs = frame.select(keys, dates).unique().drop_nulls()
-                mapping = pairs.with_columns(pl.Series(self.idx, [self._find(k, w) for k, w in pairs.iter_rows()],
-                                                       dtype=pl.Int64))
+                found = [self._find(k, w) for k, w in pairs.iter_rows()]
+                mapping = pairs.with_columns(pl.Series(self.idx, [f[0] for f in found], dtype=pl.Int64),
+                                             pl.Series(self.unknown, [f[1] for f in found], dtype=pl.Boolean))
                 frame = frame.join(mapping, on=[self.prefix + "k", self.prefix + "w"], how="left",
-                                   maintain_order="left")
+                                   maintain_order="left").with_columns(pl.col(self.unknown).fill_null(False))
             else:
                 w = dates
                 best = pl.repeat(None, len(keys), dtype=pl.Int64, eager=True)
@@ -117,7 +129,7 @@ class _LookupSite:
                     best = pl.select(pl.when(better).then(index).otherwise(best)).to_series()
                     best_from = pl.select(pl.when(better).then(start).otherwise(best_from)).to_series()
                     best_rank = pl.select(pl.when(better).then(rank).otherwise(best_rank)).to_series()
-                frame = frame.with_columns(best.alias(self.idx))
+                frame = frame.with_columns(best.alias(self.idx), pl.lit(False).alias(self.unknown))
         idx = frame.get_column(self.idx)
         gather = idx.fill_null(len(self.table.rows))  # the extra null at the end of each values Series
         return frame.with_columns([series.gather(gather).alias(name) for name, _, _, series in self.columns.values()])

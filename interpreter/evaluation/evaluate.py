@@ -20,6 +20,7 @@ from decimal import Decimal
 import attrs
 
 from interpreter.evaluation.facts import FactBase, Record
+from interpreter.evaluation.supplied import with_supplied_rows
 from interpreter.evaluation.trace import RuleEvent, Tracer
 from interpreter.language import model
 from interpreter.language.ast import Duration
@@ -80,7 +81,7 @@ class Evaluator:
     def __init__(self, ruleset: model.RuleSet, tables: dict, facts: FactBase, as_of: dt.date | None,
                  tracer: Tracer | None = None):
         self.ruleset = ruleset
-        self.tables = tables
+        self.tables = with_supplied_rows(tables, facts)
         self.facts = facts
         self.as_of = as_of
         self.tracer = tracer
@@ -246,19 +247,19 @@ class Evaluator:
         table = self.tables[table_name]
         key = self.eval(key_node, env)
         when = None
-        if table.table.dated_from is not None:  # an undated table never needs a date
+        if table.table.needs_date:  # a table with neither dated rows nor a validity period needs no date
             when = self.eval(as_of_node, env) if as_of_node is not None else self._AsOf(None, env)
         missing = unknown_of(key, when)
         if missing is not None:
             return missing
-        row = table.find(str(key), when)
-        if row is not None and self.tracer:
+        row = table.lookup(str(key), when)
+        if row is not None and not isinstance(row, Unknown) and self.tracer:
             self.tracer.row(row)
         return row
 
     def _TableLookup(self, node, env):
         row = self._table_row(node.table, node.key, node.as_of, env)
-        if row is None:
+        if row is None:  # a complete table that does not list the key
             key = self.eval(node.key, env)
             raise EvaluationError(f"table `{node.table}` has no row for {key!r}"
                                   + (" in force on that date" if self.tables[node.table].table.dated_from else ""))

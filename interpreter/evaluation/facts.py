@@ -22,6 +22,7 @@ from interpreter.language.derived import derived
 from interpreter.language.diagnostics import Diagnostic, did_you_mean, error
 from interpreter.language.limits import MAX_FACT_BYTES
 from interpreter.language.scalars import convert_scalar
+from interpreter.evaluation.supplied import bind_supplied
 from interpreter.language.source import Span
 
 MAX_BYTES = MAX_FACT_BYTES
@@ -51,6 +52,7 @@ class FactBase:
     as_of: dt.date | None
     globals: dict = attrs.field(eq=False, hash=False)
     records: dict = attrs.field(eq=False, hash=False)  # entity name -> tuple[Record]
+    supplied: dict = attrs.field(factory=dict, eq=False, hash=False)  # table name -> rows the file supplies
 
     def record_by_key(self, entity: str, key: str) -> Record | None:
         return next((r for r in self.records.get(entity, ()) if r.key == key), None)
@@ -128,16 +130,20 @@ class _Binder:
             self.report("E410", "a fact file holds a mapping of fact names to values", "<top>")
             return None
         as_of = None
+        supplied: dict = {}
         globals_: dict = {}
         # A collection the file does not give (or gives as null) stays unknown: it is absent
         # from `records`, and a quantifier or aggregate over it is undetermined. `[]` is known empty.
         records: dict[str, tuple[Record, ...]] = {}
-        known = ["as_of"] + list(self.ruleset.facts) + [e.collection for e in self.ruleset.entities.values()]
+        known = ["as_of", "tables"] + list(self.ruleset.facts) + [e.collection for e in self.ruleset.entities.values()]
         for key in data:
             name = str(key)
             raw = data[key]
             if name == "as_of":
                 as_of = self.convert(raw, T.DATE, "as_of")
+            elif name == "tables" and "tables" not in self.ruleset.facts:
+                supplied = bind_supplied(self.ruleset, raw, self.file,
+                                         lambda code, message, path, hints=(): self.report(code, message, path, hints))
             elif name in self.ruleset.facts:
                 globals_[name] = self.convert(raw, self.ruleset.facts[name].type, name)
             elif (entity := self.derived.by_collection.get(name)) is not None:
@@ -150,7 +156,7 @@ class _Binder:
             if not any(r.key == key for r in records.get(entity, ())):
                 collection = self.ruleset.entities[entity].collection
                 self.report("E413", f"no {entity} with key {key!r} in `{collection}`", path)
-        return FactBase(self.file, as_of, globals_, records)
+        return FactBase(self.file, as_of, globals_, records, supplied)
 
     def bind_collection(self, entity: model.Entity, raw) -> tuple[Record, ...]:
         if raw is None:

@@ -212,6 +212,9 @@ class TableDecl:
     source_column: str | None
     columns: tuple[FieldDecl, ...]
     span: Span | None = span_field()
+    complete: bool = False  # `complete`; `partial` (the default) otherwise
+    valid_from: object = None  # datetime.date, inclusive
+    valid_through: object = None  # datetime.date, inclusive
 
 
 # ---------------------------------------------------------------- provisions and rules

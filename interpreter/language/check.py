@@ -139,9 +139,17 @@ class _Checker:
         if as_of is not None:
             if not T.compatible(T.DATE, self.expression(as_of)):
                 self.report("E307", "`as of` takes a date", as_of.span)
-            if table.dated_from is None:
+            if not table.needs_date:
                 self.report("E307", f"table `{table.name}` is not dated, so `as of` has no meaning for it", as_of.span,
-                            suggestions=("declare it `dated COLUMN` to give rows an effective date",))
+                            suggestions=("declare it `dated COLUMN` to give rows an effective date, or "
+                                         "`valid from DATE through DATE` for the period its data is valid for",))
+
+    def _TableRows(self, node: model.TableRows) -> None:
+        table = self.ruleset.tables[node.table]
+        if not table.complete:
+            self.report("E309", f"table `{table.name}` is partial, so ranging over its rows would count only the rows "
+                                "it happens to list", node.span,
+                        suggestions=(f"declare it `complete` if it lists every row (`table {table.name} ... complete:`)",))
 
     def _TableLookup(self, node: model.TableLookup) -> None:
         self._table_key(node.table, node.key, node.as_of)

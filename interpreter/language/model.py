@@ -66,6 +66,14 @@ class Table:
     source_column: str | None
     columns: tuple[Field, ...]
     span: Span | None = span_field()
+    complete: bool = False  # a key it does not list is "not listed" (partial: unknown)
+    valid_from: object = None  # datetime.date: the first day its data is valid for
+    valid_through: object = None  # datetime.date: the last day
+
+    @property
+    def needs_date(self) -> bool:
+        """A lookup needs a date: its rows are dated, or its data is valid for a period only."""
+        return self.dated_from is not None or self.valid_from is not None or self.valid_through is not None
 
     def column(self, name: str) -> Field | None:
         return next((c for c in self.columns if c.name == name), None)

@@ -270,6 +270,14 @@ class _Builder:
         token = tree.children[0]
         return ast.TypeRef(token.value, span=self.span(token))
 
+    def date_of(self, token) -> dt.date | None:
+        try:
+            return dt.date.fromisoformat(token.value)
+        except ValueError:
+            self.diagnostics.append(error("E105", f"`{token.value}` is not a valid calendar date", self.span(token),
+                                          suggestions=("dates are written YYYY-MM-DD",)))
+            return None
+
     def build_field(self, tree) -> ast.FieldDecl:
         name, type_tree, *rest = tree.children
         return ast.FieldDecl(name.value, self.build_type(type_tree), (self._strings(rest) or [None])[0], span=self.span(tree))
@@ -301,7 +309,8 @@ class _Builder:
         path = unquote(children.pop(0).value)
         key = children.pop(0).value
         prefix = False
-        dated_from = dated_until = source = None
+        dated_from = dated_until = source = valid_from = valid_through = None
+        complete = False
         columns = []
         for child in children:
             if child.data == "key_match":
@@ -312,10 +321,18 @@ class _Builder:
                     dated_until = child.children[1].value
             elif child.data == "table_source":
                 source = child.children[0].value
+            elif child.data == "table_extent":
+                complete = child.children[0].value == "complete"
+            elif child.data == "table_validity":
+                valid_from = self.date_of(child.children[0])
+                valid_through = self.date_of(child.children[1]) if len(child.children) > 1 else None
+            elif child.data == "table_validity_until":
+                valid_through = self.date_of(child.children[0])
             elif child.data == "field_decl":
                 columns.append(self.build_field(child))
         return ast.TableDecl(
-            name.value, description, path, key, prefix, dated_from, dated_until, source, tuple(columns), span=self.span(tree)
+            name.value, description, path, key, prefix, dated_from, dated_until, source, tuple(columns), span=self.span(tree),
+            complete=complete, valid_from=valid_from, valid_through=valid_through,
         )
 
     # ---- provisions

@@ -173,6 +173,7 @@ class _Resolver:
         return model.Table(
             decl.name, decl.description, os.path.normpath(os.path.join(base, decl.path)), decl.key, decl.prefix_match,
             decl.dated_from, decl.dated_until, decl.source_column, columns, span=decl.span,
+            complete=decl.complete, valid_from=decl.valid_from, valid_through=decl.valid_through,
         )
 
     def type(self, ref: ast.TypeRef) -> T.Type:

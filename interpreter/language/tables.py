@@ -6,6 +6,12 @@ columns and values that do not fit their declared type. A table file outside the
 set's directory, over 64 MiB, not UTF-8 or with a field over 131,072 characters is refused
 with a diagnostic that quotes nothing of its content. Every row keeps the value
 of its source column, so explanations can cite `90 FR 50494` next to the value used.
+
+`TableData.lookup` is the one meaning of `k in T` and `T[k]` (both engines call it): a row;
+`None` for "not listed" (only a `complete` table can say that); or an `Unknown` naming the
+table and the key, or the date outside the table's `valid` period, or the codes a too-short
+prefix key would cover. Rows a fact file supplies (with their source) are used only where the
+table has no row of its own.
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ from interpreter.language.diagnostics import Diagnostic, error
 from interpreter.language.limits import MAX_TABLE_BYTES
 from interpreter.language.scalars import convert_scalar
 from interpreter.language.source import Span
+from interpreter.language.values import Unknown
 
 
 @attrs.frozen
@@ -32,6 +39,7 @@ class Row:
     line: int
     dated_from: dt.date | None = None
     dated_until: dt.date | None = None
+    supplied_by: str | None = None  # the fact file that supplied the row, if not the table's CSV
 
 
 def _cut(text: str, most: int = 200) -> str:
@@ -47,11 +55,80 @@ class TableData:
     table: model.Table
     rows: list[Row]
     by_key: dict = attrs.field(factory=dict)
+    supplied: "TableData | None" = None  # rows a fact file supplies, looked at only where the table has none
+    _dated_rows: bool = False
 
     def __attrs_post_init__(self):
+        # rows of a `dated` table, or supplied rows with a validity period of their own
+        self._dated_rows = self.table.dated_from is not None or any(r.dated_from or r.dated_until for r in self.rows)
         for row in self.rows:
             key = _normalise_prefix(row.key) if self.table.prefix_match else row.key
             self.by_key.setdefault(key, []).append(row)
+
+    @property
+    def simple(self) -> bool:
+        """`find` alone gives the lookup: complete, no validity period, no supplied rows, exact keys."""
+        table = self.table
+        return (table.complete and table.valid_from is None and table.valid_through is None
+                and self.supplied is None and not table.prefix_match)
+
+    def with_supplied(self, rows: list[Row]) -> "TableData":
+        return TableData(self.table, self.rows, self.by_key, TableData(self.table, list(rows)))
+
+    def valid_on(self, when: dt.date | None) -> bool:
+        table = self.table
+        if when is None:
+            return True
+        return (table.valid_from is None or table.valid_from <= when) and \
+            (table.valid_through is None or when <= table.valid_through)
+
+    def period(self) -> str:
+        table = self.table
+        if table.valid_from and table.valid_through:
+            return f"{table.valid_from.isoformat()} through {table.valid_through.isoformat()}"
+        if table.valid_from:
+            return f"from {table.valid_from.isoformat()}"
+        return f"through {table.valid_through.isoformat()}"
+
+    def lookup(self, key: str, when: dt.date | None):
+        """The row for `key` on `when` (None if the table needs no date): a Row, None ("not listed",
+        complete tables only) or an Unknown naming what is not known."""
+        name = self.table.name
+        in_period = self.valid_on(when)
+        if in_period:
+            row = self.find(key, when)
+            if row is not None:
+                return row
+        if self.supplied is not None:
+            row = self.supplied.find(key, when)
+            if row is not None:
+                return row
+        on = f" on {when.isoformat()}" if when is not None and self.table.dated_from else ""
+        if not in_period:
+            return Unknown(frozenset({f"table {name} ({key}): its data is valid {self.period()}, "
+                                      f"not on {when.isoformat()}"}))
+        longer = self.longer_keys(key)
+        if longer:
+            rows = [self.find(k, when) for k in longer]
+            same = {tuple(sorted((c, str(v)) for c, v in r.data.items() if c not in (self.table.key, self.table.source_column)))
+                    for r in rows if r is not None}
+            if self.table.complete and len(same) == 1 and all(r is not None for r in rows):
+                return rows[0]  # every row the shorter code covers says the same: unambiguous
+            shown = ", ".join(sorted(r.key for k in longer for r in self.by_key[k][:1]))
+            return Unknown(frozenset({f"table {name} ({key}): shorter than the codes it would cover ({shown}); "
+                                      "give the full code"}))
+        if self.table.complete:
+            return None
+        return Unknown(frozenset({f"table {name} ({key}): no row{on} in this partial table"}))
+
+    def longer_keys(self, key: str) -> list[str]:
+        """Prefix tables: the row keys that `key` is a proper prefix of (it is less specific than they are)."""
+        if not self.table.prefix_match:
+            return []
+        wanted = _normalise_prefix(key)
+        if not wanted:
+            return []
+        return sorted(k for k in self.by_key if len(k) > len(wanted) and k.startswith(wanted))
 
     def candidates(self, key: str) -> list[list[Row]]:
         """Row groups whose key matches: the exact key, or every matching prefix, longest first."""
@@ -65,12 +142,12 @@ class TableData:
         """The row for `key` in force on `as_of`: the most specific key with a row in force,
         and among its rows the latest that started by then."""
         for rows in self.candidates(key):
-            if self.table.dated_from is None:
+            if as_of is None or not self._dated_rows:
                 return rows[0]
-            live = [r for r in rows if r.dated_from is not None and r.dated_from <= as_of
+            live = [r for r in rows if (r.dated_from is None or r.dated_from <= as_of)
                     and (r.dated_until is None or as_of < r.dated_until)]
             if live:
-                return max(live, key=lambda r: r.dated_from)
+                return max(live, key=lambda r: r.dated_from or dt.date.min)
         return None
 
 
