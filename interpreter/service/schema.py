@@ -107,6 +107,9 @@ def fact_schema(ruleset) -> dict:
                       "description": f"the {entity.name} records, each keyed by `{entity.key}`"
                                      + (f": {entity.description}" if entity.description else "")}
         properties[entity.collection] = collection
+    supplied = _supplied_rows(ruleset)
+    if supplied:
+        properties["tables"] = supplied
     return {
         "$schema": DIALECT,
         "$id": f"urn:legal-rules:{ruleset.act.lower()}:facts",
@@ -118,6 +121,28 @@ def fact_schema(ruleset) -> dict:
         "additionalProperties": False,
         "$defs": dict(sorted(definitions.items())),
     }
+
+
+def _supplied_rows(ruleset) -> dict | None:
+    """`tables:`: rows a partial table lacks, each with its key, its source and the declared columns."""
+    tables = {}
+    for table in ruleset.tables.values():
+        if table.complete:
+            continue
+        source = table.source_column or "source"
+        columns = {c.name: _property(c.type, None, ruleset) for c in table.columns}
+        columns.update({source: _property(T.TEXT, "where the value comes from (cited in explanations)", ruleset),
+                        "valid_from": _property(T.DATE, "the first day the row holds", ruleset),
+                        "valid_through": _property(T.DATE, "the last day the row holds", ruleset)})
+        required = [table.key, source] + ([table.dated_from] if table.dated_from else [])
+        tables[table.name] = {"type": "array", "items": {"type": "object", "properties": columns,
+                                                         "required": required, "additionalProperties": False},
+                              "description": f"rows the partial table `{table.name}` lacks"}
+    if not tables:
+        return None
+    return {"type": "object", "properties": tables, "additionalProperties": False,
+            "description": "rows partial reference tables lack, each with its source; used only where the table "
+                           "has no row of its own"}
 
 
 def fact_path(error) -> list[str]:
