@@ -48,7 +48,9 @@ def _oracle(text):
             yield match.start(), match.end(), "comment"
         elif kind in ("DATE", "MONEY", "PERCENT", "NUMBER"):
             yield match.start(), match.end(), "number"
-        elif kind == "NAME" and match.group() in KEYWORDS:
+        elif kind == "NAME" and match.group() in KEYWORDS and not text[:match.start()].endswith("."):
+            # after a dot the word is a member name (`AnnualReport.complete`): the parser's
+            # contextual lexer reads a keyword there as a name
             yield match.start(), match.end(), "keyword"
 
 

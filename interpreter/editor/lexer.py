@@ -43,7 +43,7 @@ class RulesLexer(RegexLexer):
             (words(("section", "subsection", "paragraph", "subparagraph", "clause", "subclause", "text", "note",
                     "non_operative", "provisional"), prefix=r"\b", suffix=r"\b"), Keyword.Namespace),
             (words(("when", "exception", "to", "if", "then", "else", "where", "satisfy", "for", "from", "as", "key",
-                    "by", "prefix", "dated", "until", "source", "of", "set"), prefix=r"\b", suffix=r"\b"), Keyword),
+                    "by", "prefix", "dated", "until", "source", "complete", "partial", "valid", "through", "of", "set"), prefix=r"\b", suffix=r"\b"), Keyword),
             (words(("and", "or", "not", "in", "all", "any", "count", "sum", "min", "max"), prefix=r"\b", suffix=r"\b"),
              Operator.Word),
             (words(("boolean", "integer", "decimal", "money", "rate", "date", "duration"), prefix=r"\b", suffix=r"\b"),

@@ -30,7 +30,8 @@ from interpreter.language.types import BUILTINS
 ACT_FILE = "act.rules"
 KEYWORDS = (
     "act", "use", "from", "section", "subsection", "paragraph", "subparagraph", "clause", "subclause", "enum",
-    "entity", "as", "key", "fact", "table", "by", "prefix", "dated", "until", "source", "set", "of", "text", "note",
+    "entity", "as", "key", "fact", "table", "by", "prefix", "dated", "until", "source", "complete", "partial",
+    "valid", "through", "set", "of", "text", "note",
     "non_operative", "provisional", "decision", "deadline", "value", "rule", "when", "exception", "to", "if", "then",
     "else", "and", "or", "not", "in", "all", "any", "count", "sum", "min", "max", "for", "where", "satisfy", "true",
     "false", "as_of", "days", "months", "years",
