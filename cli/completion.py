@@ -18,6 +18,8 @@ _RECORD = re.compile(r"^(?P<record>[A-Za-z_]\w*\[[^\]]+\])\.(?P<name>\w+)$")
 
 def _targets(ctx) -> list[str]:
     ruleset, facts = ctx.params.get("ruleset"), ctx.params.get("facts")
+    if not ruleset and len(ctx.args) >= 2:  # completing an option's value: click leaves the arguments unparsed
+        ruleset, facts = ctx.args[0], ctx.args[1]
     if not ruleset or not facts:
         return []
     try:

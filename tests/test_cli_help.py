@@ -66,3 +66,10 @@ def test_explain_completes_targets_from_the_fact_file(monkeypatch):
         "explain rules/ramsa rules/ramsa/examples/eligibility.yaml countries[IN")
     # A fact file that does not exist completes nothing, quietly.
     assert _complete("explain rules/ramsa nofile.yaml imports") == []
+
+
+def test_eval_only_completes_records_and_decision_names(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    found = _complete("eval rules/ramsa rules/ramsa/examples/imports_2026.yaml --only imports[L0")
+    assert "imports[L05]" in found and "imports[L05].treatment" in found
+    assert _complete("eval rules/ramsa rules/ramsa/examples/imports_2026.yaml --only treat") == ["treatment"]
