@@ -81,6 +81,9 @@ def batch(ruleset, input_path, facts, output, entity, with_explanations, resume,
     if summary.shared_missing:
         console.print("  undetermined for want of facts not in the rows (give them with --facts): "
                       + ", ".join(f"{name} ({rows} rows)" for name, rows in summary.shared_missing.items()), markup=False)
+    if summary.row_wise:
+        console.print(f"  {sum(summary.row_wise.values())} rows decided row by row: "
+                      + "; ".join(f"{why} ({rows})" for why, rows in summary.row_wise.items()), markup=False)
     if summary.bad_rows:
         console.print(f"  {summary.bad_rows} rows with bad data became error rows")
     for problem in summary.problems:

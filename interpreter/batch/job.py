@@ -65,6 +65,7 @@ class Job:
         self.session = self.program.session(facts)
         self.decisions = self.program.decisions
         self.fields = {f.name: f for f in entity.fields}
+        self.row_wise: dict[str, int] = {}  # of the last chunk: reason -> rows decided row by row
         self.columnar = None
         if columnar and not explain:
             from interpreter.engines.columnar import ColumnarProgram
@@ -150,11 +151,28 @@ class Job:
     # ------------------------------------------------------------ chunks
 
     def evaluate(self, raw: RawChunk):
-        """One chunk -> (its output table (pyarrow), rows in input order; the number of bad rows)."""
+        """One chunk -> (its output table (pyarrow), rows in input order; the number of bad rows).
+        Afterwards `row_wise` says how many of its rows were decided row by row, and why."""
         if self.columnar is not None:
             return self.columnar.evaluate(self, raw)
         results = self.decide_rows(raw, range(raw.rows))
+        why = "--explain: explanations are built row by row" if self.explain else "the columnar engine is off"
+        self.row_wise = {why: raw.rows} if raw.rows else {}
         return self.assemble(raw, results), sum(1 for r in results.values() if r[1] is None)
+
+    def fallback_reasons(self, results: dict) -> dict[str, int]:
+        """Rows the columnar engine handed to the row-wise engine -> how many for each reason."""
+        reasons: dict[str, int] = {}
+        for _, outcomes, _, _ in results.values():
+            if outcomes is None:
+                why = "a value the row could not be read with (an error row)"
+            else:
+                statuses = {o.status for o in outcomes} & {"undetermined", "conflict", "error"}
+                why = (f"a decision {' / '.join(sorted(statuses))} (missing facts or messages are found row by row)"
+                       if statuses else "a value outside the vectorised form (e.g. more than 2 decimal places, "
+                                        "negative money, a date not written YYYY-MM-DD)")
+            reasons[why] = reasons.get(why, 0) + 1
+        return reasons
 
     def output_schema(self):
         import pyarrow as pa
@@ -246,7 +264,7 @@ def chunk_stats(job: Job, table, bad: int) -> dict:
     for value in job.decisions:
         counts = pc.value_counts(table.column(f"{value.name}_status")).to_pylist()
         statuses[value.name] = {entry["values"]: entry["counts"] for entry in counts}
-    return {"statuses": statuses, "bad": bad, "shared_missing": shared_missing(job, table)}
+    return {"statuses": statuses, "bad": bad, "shared_missing": shared_missing(job, table), "row_wise": dict(job.row_wise)}
 
 
 def shared_missing(job: Job, table) -> dict:

@@ -59,6 +59,7 @@ class BatchSummary:
     engine: str
     seconds: float
     shared_missing: dict = attrs.field(factory=dict)  # a global fact or other collection the rows needed -> rows
+    row_wise: dict = attrs.field(factory=dict)  # why rows were decided row by row, not vectorised -> rows
 
     @property
     def failed(self) -> bool:
@@ -109,12 +110,15 @@ def run_batch(loaded: Loaded, input_path: str, output_path: str, facts_path: str
     problems = _problems(checkpoint)
     statuses, bad = _tally(checkpoint, job)
     shared: dict = {}
+    row_wise: dict = {}
     for entry in checkpoint.done.values():
         for name, rows in entry.get("shared_missing", {}).items():
             shared[name] = shared.get(name, 0) + rows
+        for why, rows in entry.get("row_wise", {}).items():
+            row_wise[why] = row_wise.get(why, 0) + rows
     checkpoint.remove()
     return BatchSummary(written, bad, len(checkpoint.done), resumed, statuses, tuple(problems[:5]), output_path,
-                        engine, time.perf_counter() - began, dict(sorted(shared.items())))
+                        engine, time.perf_counter() - began, dict(sorted(shared.items())), dict(sorted(row_wise.items())))
 
 
 def _input_columns(path: str, fmt: str):

@@ -453,6 +453,8 @@ class ColumnarProgram:
         pl = _pl()
         if self.unsupported is not None:
             results = job.decide_rows(raw, range(raw.rows))
+            job.row_wise = {f"the columnar engine does not cover this rule set: {self.unsupported}": raw.rows} \
+                if raw.rows else {}
             return job.assemble(raw, results), sum(1 for r in results.values() if r[1] is None)
         frame = self.convert(job, raw)
         # Table lookups keyed by input fields only run first; the other stages run as one lazy
@@ -473,8 +475,10 @@ class ColumnarProgram:
         offsets = fallback.arg_true().to_list()
         bad = 0
         schema = job.output_schema()
+        job.row_wise = {}
         if offsets:
             results = job.decide_rows(raw, offsets)
+            job.row_wise = job.fallback_reasons(results)
             bad = sum(1 for r in results.values() if r[1] is None)
             patch = job.row_columns(results, offsets)
             patch[job.entity.key] = patch.pop("key")

@@ -474,9 +474,10 @@ class Program:
 
     def citation_text(self, rules: tuple) -> str:
         """`Outcome.rules` -> the distinct citations joined with "; " (cached per tuple of rules)."""
-        text = self.citations.get(rules)
+        key = tuple(map(id, rules))  # rules live as long as the program; hashing a Rule walks its whole tree
+        text = self.citations.get(key)
         if text is None:
-            text = self.citations[rules] = "; ".join(dict.fromkeys(str(r.citation) for r in rules))
+            text = self.citations[key] = "; ".join(dict.fromkeys(str(r.citation) for r in rules))
         return text
 
 

@@ -1,0 +1,119 @@
+"""Benchmark sections added for issue 11, called by run.py (figures measured in the same run).
+
+- startup(): `rules eval` of the shipped example in a new process, with the load cache warm and
+  turned off (wall and CPU seconds; `python -c pass` for scale), and a cached `api.load` in process;
+- timelines(): the second workload (benchmarks/timelines.py): RAMSA Country timelines, `rules batch`
+  end to end and engine only, against a hand-written plain-Python loop and polars expressions.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+RAMSA = os.path.join(ROOT, "rules", "ramsa")
+EXAMPLE = os.path.join(RAMSA, "examples", "imports_2026.yaml")
+
+
+def child(args: list[str], env: dict | None = None) -> tuple[float, float]:
+    """Run a command -> (wall seconds, CPU seconds: user + system)."""
+    began = time.perf_counter()
+    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env={**os.environ, **(env or {})})
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - began
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 4):
+        raise SystemExit(f"{' '.join(args)} failed ({code}): {process.stderr.read().decode()}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def _median(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+
+
+def startup(figures: dict, repeat: int = 7) -> None:
+    eval_command = [sys.executable, "-m", "cli.main", "eval", RAMSA, EXAMPLE]
+    cache = tempfile.mkdtemp(prefix="rules-bench-cache-")
+    child(eval_command, {"RULES_CACHE_DIR": cache})  # fills the cache
+    warm = _median([child(eval_command, {"RULES_CACHE_DIR": cache}) for _ in range(repeat)])
+    cold = _median([child(eval_command, {"RULES_CACHE_DIR": "off"}) for _ in range(repeat)])
+    bare = _median([child([sys.executable, "-c", "pass"]) for _ in range(repeat)])
+    probe = ("import time, os; t0 = time.perf_counter(); from interpreter import api; t1 = time.perf_counter(); "
+             f"loaded = api.load({RAMSA!r}); t2 = time.perf_counter(); assert loaded.ok; print(t1 - t0, t2 - t1)")
+    loads = []
+    for _ in range(repeat):
+        out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True,
+                             env={**os.environ, "RULES_CACHE_DIR": cache})
+        loads.append(float(out.stdout.split()[1]))
+    cached_load = statistics.median(loads)
+    figures.update(startup_warm=warm, startup_cold=cold, python_bare=bare, cached_load=cached_load)
+    print(f"rules eval (shipped example) in a new process, median of {repeat}: load cache warm {warm[0] * 1000:.0f} ms "
+          f"wall / {warm[1] * 1000:.0f} ms CPU; cache off {cold[0] * 1000:.0f} ms wall / {cold[1] * 1000:.0f} ms CPU; "
+          f"`python -c pass` {bare[0] * 1000:.0f} ms wall / {bare[1] * 1000:.0f} ms CPU (target 300 ms)")
+    print(f"api.load of RAMSA from the load cache in a new process: median {cached_load * 1000:.1f} ms (target 20 ms)")
+
+
+def timelines(figures: dict, work: str, size: int, repeat: int) -> None:
+    import polars as pl
+    import pyarrow.parquet as pq
+    import yaml
+
+    import timelines as workload
+    from interpreter import api
+    from interpreter.batch.job import Job, facts_for as _facts_for
+    from interpreter.batch.run import DEFAULT_CHUNK_SIZE, read_chunks
+
+    loaded = api.load(RAMSA)
+    listed = workload.listed_minerals(loaded)
+    source = os.path.join(work, f"countries-{size}.jsonl")
+    globals_path = os.path.join(work, "countries-globals.yaml")
+    with open(globals_path, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(workload.generate(size, source, listed), handle)
+    output = os.path.join(work, f"countries-{size}.parquet")
+    wall, _ = child([sys.executable, "-m", "cli.main", "batch", RAMSA, source, "--facts", globals_path,
+                     "--entity", "Country", "-o", output])
+    print(f"workload 2 (Country timelines: dates, durations, division, aggregates), {size:,} countries")
+    print(f"  rules batch end to end (JSONL -> Parquet, new process): {wall:.2f} s = {size / wall:,.0f} lines/s")
+    job = Job(loaded, _facts_for(loaded, globals_path), loaded.ruleset.entities["Country"])
+    reason = job.columnar.unsupported if job.columnar is not None else "off"
+    chunks = list(read_chunks(source, "jsonl", job.entity, DEFAULT_CHUNK_SIZE))
+    engine = min(_timed(lambda: [job.evaluate(c) for c in chunks]) for _ in range(max(1, repeat - 2)))
+    print(f"  rules batch engine only: {engine:.2f} s = {size / engine:,.0f} lines/s "
+          f"(columnar engine: {'used' if reason is None else 'not used, ' + reason + '; every row row-wise'})")
+    rows = workload.read_rows(source)
+    frame = pl.read_ndjson(source)
+    loop = min(_timed(lambda: workload.python_loop(rows, listed)) for _ in range(repeat))
+    polars_engine = min(_timed(lambda: workload.polars_frame(frame, listed)) for _ in range(repeat))
+
+    def polars_end_to_end():
+        workload.polars_frame(pl.read_ndjson(source), listed).write_parquet(os.path.join(work, "countries-polars.parquet"))
+
+    def loop_end_to_end():
+        ends, may, coverage = workload.python_loop(workload.read_rows(source), listed)
+        pl.DataFrame({"review_period_end": ends, "may_enter_into_force": may,
+                      "critical_mineral_coverage": [str(c) for c in coverage]}).write_parquet(
+            os.path.join(work, "countries-loop.parquet"))
+    polars_e2e = min(_timed(polars_end_to_end) for _ in range(repeat))
+    loop_e2e = min(_timed(loop_end_to_end) for _ in range(repeat))
+    decided = pq.read_table(output, columns=["review_period_end", "may_enter_into_force",
+                                             "critical_mineral_coverage"]).to_pylist()
+    differing = workload.check(decided, *workload.python_loop(rows, listed))
+    print(f"  hand-written Python loop (3 decisions): engine {size / loop:,.0f} lines/s, end to end {size / loop_e2e:,.0f} lines/s")
+    print(f"  hand-written polars (3 decisions): engine {size / polars_engine:,.0f} lines/s, "
+          f"end to end {size / polars_e2e:,.0f} lines/s")
+    print(f"  baseline vs rules batch: {differing} of {size:,} countries decided differently")
+    print(f"  ratios: engine only rules batch / polars = {polars_engine / engine:.3f}x, / Python loop = {loop / engine:.3f}x; "
+          f"end to end / polars = {polars_e2e / wall:.3f}x, / Python loop = {loop_e2e / wall:.3f}x")
+    figures.update(timeline_engine=engine, timeline_e2e=wall, timeline_loop=loop, timeline_polars=polars_engine)
+
+
+def _timed(function) -> float:
+    began = time.perf_counter()
+    function()
+    return time.perf_counter() - began
