@@ -76,7 +76,9 @@ def number_problem(value, read: bool = False) -> str | None:
 
 
 def _digits(value: int) -> int:
-    return max(1, (abs(value).bit_length() * 30103) // 100000 + 1)
+    if value.bit_length() < 10_000:  # exact where it is cheap (every arithmetic result is)
+        return len(str(abs(value)))
+    return (abs(value).bit_length() * 30103) // 100000 + 1
 
 
 _TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[\w.$%]+|\S')
