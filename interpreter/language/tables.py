@@ -172,12 +172,24 @@ def load_table(table: model.Table, enums: dict | None = None, home: str | None =
     try:
         return _read_rows(table, enums, diagnostics)
     except UnicodeDecodeError as exc:
-        problem = f"is not UTF-8 text (byte {exc.start + 1} of a block: {exc.reason})"
+        line, column = _first_undecodable(table.path)
+        problem, where = f"is not UTF-8 text ({exc.reason})", Span.point(table.path, line, column)
     except csv.Error as exc:
-        problem = f"is not a CSV file rules can read ({exc})"
-    diagnostics.append(error("E263", f"table `{table.name}`: {table.path} {problem}", table.span,
+        problem, where = f"is not a CSV file rules can read ({exc})", table.span
+    diagnostics.append(error("E263", f"table `{table.name}`: {table.path} {problem}", where,
                              suggestions=("save the table as UTF-8 CSV",)))
     return TableData(table, []), diagnostics
+
+
+def _first_undecodable(path: str) -> tuple[int, int]:
+    """Line and byte (1-based) of the first bytes of `path` that are not UTF-8."""
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return number, exc.start + 1
+    return 1, 1
 
 
 def _read_rows(table: model.Table, enums, diagnostics: list[Diagnostic]) -> tuple[TableData, list[Diagnostic]]:
