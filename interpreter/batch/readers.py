@@ -11,7 +11,7 @@ import os
 import attrs
 
 from interpreter.language import model
-from interpreter.evaluation.datafile import MAX_DEPTH, flow_depth, json_loads
+from interpreter.evaluation.datafile import MAX_DEPTH, flow_depth, json_loads, surrogate_path
 from interpreter.evaluation.unique_keys import DuplicateKey
 from interpreter.language.diagnostics import UserError, did_you_mean, error
 
@@ -194,6 +194,10 @@ def _jsonl_chunks(path, entity, chunk_size, skip):
                 continue
             except (ValueError, RecursionError) as exc:
                 chunk.problems[offset] = f"{where} is not valid JSON ({getattr(exc, 'msg', 'nested too deeply')})"
+                continue
+            surrogate = surrogate_path(text, item)
+            if surrogate is not None:
+                chunk.problems[offset] = f"{where}: {surrogate} holds a lone UTF-16 surrogate (\\ud800 ...), which is not text"
                 continue
             if not isinstance(item, dict):
                 chunk.problems[offset] = f"{collection}[{start + offset}]: line {number} is not a JSON object of fields"

@@ -41,6 +41,7 @@ from interpreter.batch.checkpoint import (
 from interpreter.batch.job import Job, choose_entity, chunk_stats, facts_for
 from interpreter.batch.readers import count_parquet_rows, format_of, open_parquet, parquet_files, read_chunks, refuse
 from interpreter.evaluation.datafile import json_loads
+from interpreter.evaluation.unique_keys import DuplicateKey
 from interpreter.language.diagnostics import UserError
 from interpreter.language.pipeline import Loaded
 
@@ -139,8 +140,8 @@ def _input_columns(path: str, fmt: str):
                 if text.strip():
                     first = json_loads(text)
                     return list(first) if isinstance(first, dict) else None
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
-        return None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError, DuplicateKey):
+        return None  # the reader reports the line itself, as an error row
     return None
 
 

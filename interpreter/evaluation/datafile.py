@@ -8,6 +8,7 @@ Guarantees, in bounded time and memory whatever the input:
   "billion laughs" file is refused after a walk over its distinct nodes, never its paths);
 - a key given twice in one mapping is refused at its line:column (`unique_keys`);
 - a YAML date or time off the calendar (`2027-02-29`, hour 25) is refused at its line:column;
+- a string with a lone UTF-16 surrogate (written as an escape, `"\\ud800"`) is refused with its path;
 - NaN, Infinity and integers longer than MAX_LITERAL_CHARS digits are read as `limits.Refused`,
   which the fact binder reports with the fact path (a batch row with one becomes an error row).
 """
@@ -166,6 +167,38 @@ def json_loads(text: str):
 
 # ---------------------------------------------------------------- both
 
+_SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
+
+
+def surrogate_path(text: str, data) -> str | None:
+    """The fact path of the first string (or key) holding a lone UTF-16 surrogate, which no output
+    can encode. Only escapes (`"\\ud800"`) make one, so data whose text has none is not walked."""
+    if not _SURROGATE_ESCAPE.search(text):
+        return None
+    stack = [(data, "")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str) and not _encodable(item):
+            return where or "<top>"
+        if isinstance(item, dict):
+            for key, value in item.items():
+                path = f"{where}.{key}" if where and _encodable(str(key)) else where or "<top>"
+                if not _encodable(str(key)):
+                    return path
+                stack.append((value, f"{where}.{key}" if where else str(key)))
+        elif isinstance(item, list):
+            stack.extend((value, f"{where}[{i}]") for i, value in enumerate(item))
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_data(path: str, text: str) -> tuple[object, list[Diagnostic]]:
     """The text of `path` (JSON if it ends in .json, else YAML) -> its data, or diagnostics."""
     here = Span.point(path)
@@ -215,4 +248,7 @@ def parse_data(path: str, text: str) -> tuple[object, list[Diagnostic]]:
         return None, [error("E408", f"the data expands to more than {MAX_FACT_VALUES:,} values (YAML aliases count once "
                                     "per use); fact files are records, not generated structures", here,
                             suggestions=("write the records out, or use `rules batch` for volumes",))]
+    if (where := surrogate_path(text, data)) is not None:
+        return None, [error("E409", "a string holds a lone UTF-16 surrogate (an escape such as \\ud800), which is "
+                                    "not text", here, fact_path=where)]
     return data, []
