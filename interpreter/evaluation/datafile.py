@@ -23,7 +23,7 @@ import yaml
 
 from interpreter.evaluation.unique_keys import DuplicateKey, UniqueKeyLoader, load_json
 from interpreter.language.diagnostics import Diagnostic, error
-from interpreter.language.limits import MAX_FACT_VALUES, MAX_LITERAL_CHARS, Refused
+from interpreter.language.limits import MAX_FACT_VALUES, MAX_LITERAL_CHARS, Refused, literal_problem
 from interpreter.language.source import Span
 
 MAX_DEPTH = 64
@@ -154,6 +154,15 @@ def _json_int(text: str):
     return int(text)
 
 
+def _json_float(text: str):
+    if len(text) > MAX_LITERAL_CHARS:
+        return Refused(literal_problem(text.lower().partition("e")[0]) or f"a number written with {len(text):,} characters")
+    try:
+        return Decimal(text)
+    except ArithmeticError:  # an exponent no decimal can hold (1e99999999999999999999)
+        return Refused(f"{text[:20]}… is not a number a fact may hold")
+
+
 def _json_constant(name: str):
     return Refused(f"{name} is not a number a fact may hold (NaN and infinities are refused)")
 
@@ -162,7 +171,7 @@ def json_loads(text: str):
     """JSON text -> data with exact decimals; NaN, Infinity and huge integers become `Refused`.
     Raises DuplicateKey for a key given twice in one object, ValueError or RecursionError for
     text that is not JSON."""
-    return load_json(text, parse_float=Decimal, parse_int=_json_int, parse_constant=_json_constant)
+    return load_json(text, parse_float=_json_float, parse_int=_json_int, parse_constant=_json_constant)
 
 
 # ---------------------------------------------------------------- both
