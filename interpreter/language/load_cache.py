@@ -64,8 +64,14 @@ def _keys(root: str) -> tuple[str, str] | None:
     """(the entry's file name, the content key), or None when the rule files cannot be read."""
     where = hashlib.sha256(f"{root}\0{os.path.abspath(root)}\0{os.getcwd()}".encode()).hexdigest()
     digest = hashlib.sha256(_loader_digest() + where.encode())
+    home, total = pipeline.rule_set_directory(root), 0
     try:
         for path in pipeline.rule_files(root):
+            # A file the loader refuses unread (outside the rule set, not a regular file, too large)
+            # is not read here either: no key, and pipeline.load reports it.
+            total += os.path.getsize(path) if os.path.isfile(path) else pipeline.MAX_RULESET_BYTES + 1
+            if not pipeline.inside(path, home) or total > pipeline.MAX_RULESET_BYTES:
+                return None
             digest.update(f"\0{os.path.relpath(path)}\0{os.path.realpath(path)}\0".encode())
             with open(path, "rb") as handle:
                 digest.update(handle.read())

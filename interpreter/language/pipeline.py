@@ -91,6 +91,10 @@ def load(root: str, overlays: dict[str, str] | None = None) -> Loaded:
     diagnostics.extend(error("E004", f"{os.path.relpath(p)} leads outside the rule set (a symbolic link to "
                                      f"{os.path.realpath(p)}): a rule set reads only files inside its own directory",
                              fact_path=os.path.relpath(p)) for p in refused)
+    irregular = [p for p in paths if not os.path.isfile(p)]  # a pipe or a device would never end
+    diagnostics.extend(error("E004", f"{os.path.relpath(p)} is not a regular file", fact_path=os.path.relpath(p))
+                       for p in irregular)
+    paths = [p for p in paths if p not in irregular]
     size = sum(os.path.getsize(p) for p in paths)
     if size > MAX_RULESET_BYTES:
         diagnostics.append(error("E005", f"the rule files hold {size:,} bytes; a rule set may hold at most "
