@@ -483,11 +483,15 @@ def fold_aggregate(node, selected: list, missing: frozenset):
 
 
 def _zero_like(node):
+    """The sum over nothing, in the type of what is summed: 0, $0.00 (a Decimal read as money), 0 days."""
     from interpreter.language import types as T
+    from interpreter.language.infer import infer
 
-    kind = getattr(node.value, "type", None)
-    if isinstance(kind, T.Type) and kind.kind == "integer":
+    kind = infer(node.value, None).kind
+    if kind == "integer":
         return 0
+    if kind == "duration":
+        return Duration(0, "days")  # a zero length: `values` lets it meet days, months and years alike
     return Decimal(0)
 
 

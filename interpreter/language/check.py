@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from interpreter.language import model
 from interpreter.language import types as T
-from interpreter.language.diagnostics import Diagnostic, Related, error
+from interpreter.language.diagnostics import Diagnostic, Related, error, warning
 from interpreter.language.infer import Declarations, infer
+from interpreter.language.units import DurationFamilies, mixed_hint, number_hint, unread
 
 
 class _Checker:
@@ -20,6 +21,7 @@ class _Checker:
             ruleset.entities, ruleset.tables, {vid: v.type for vid, v in ruleset.values.items()}
         )
         self.diagnostics: list[Diagnostic] = []
+        self.families = DurationFamilies(ruleset)
 
     def report(self, code, message, span, **kwargs):
         self.diagnostics.append(error(code, message, span, **kwargs))
@@ -67,13 +69,19 @@ class _Checker:
             for side, kind in ((node.left, left), (node.right, right)):
                 if not T.compatible(T.BOOLEAN, kind):
                     self.report("E302", f"`{node.op}` joins true/false conditions, but this is {kind.article}", side.span)
+        elif node.op in ("=", "!=", "<", "<=", ">", ">=") and not T.comparable(left, right):
+            literal = node.right if isinstance(node.right, model.Const) else node.left
+            self.report("E303", f"cannot compare {left.article} with {right.article}", node.span,
+                        suggestions=number_hint(left, right, literal))
+        elif left.kind == right.kind == "duration" and node.op in ("=", "!=", "<", "<=", ">", ">=", "+", "-") \
+                and None not in (families := (self.families.of(node.left), self.families.of(node.right))) \
+                and families[0] != families[1]:
+            self.report("E310", f"`{node.op}` mixes a duration in days with one in months or years, which differ in "
+                                "length", node.span, suggestions=mixed_hint(node.op))
         elif node.op in ("=", "!="):
-            if not T.comparable(left, right):
-                self.report("E303", f"cannot compare {left.article} with {right.article}", node.span)
+            pass
         elif node.op in ("<", "<=", ">", ">="):
-            if not T.comparable(left, right):
-                self.report("E303", f"cannot compare {left.article} with {right.article}", node.span)
-            elif left.kind not in ("integer", "decimal", "money", "rate", "date", "duration", "any"):
+            if left.kind not in ("integer", "decimal", "money", "rate", "date", "duration", "any"):
                 self.report("E303", f"{left.article} has no order; `{node.op}` needs numbers, money, rates, dates or durations",
                             node.span)
         elif T.arithmetic_result(node.op, left, right) is None:
@@ -262,3 +270,10 @@ def check(ruleset: model.RuleSet) -> list[Diagnostic]:
         checker.check_dependency_depth()
     checker.check_exception_cycles()
     return checker.diagnostics
+
+
+def unread_warnings(ruleset: model.RuleSet) -> list[Diagnostic]:
+    """`rules check` only (not every load): facts and values nothing reads (W311, W312)."""
+    return [warning(code, message, declaration.span, suggestions=(
+        "declare it `decision` to report it, or remove it",) if code == "W312" else ("remove it, or use it in a rule",))
+            for code, declaration, message in unread(ruleset)]

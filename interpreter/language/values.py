@@ -69,7 +69,13 @@ def add_duration(date: dt.date, duration: Duration, sign: int = 1) -> dt.date:
     return dt.date(year, month, day)
 
 
+def _zero_as(duration: Duration, other: Duration) -> Duration:
+    """Zero is the same length in every unit: `0 days` meets months and years exactly."""
+    return Duration(0, other.unit) if duration.amount == 0 else duration
+
+
 def compare_durations(left: Duration, right: Duration) -> int:
+    left, right = _zero_as(left, right), _zero_as(right, left)
     if left.unit != right.unit:
         if {left.unit, right.unit} == {"months", "years"}:
             l_months = left.amount * (12 if left.unit == "years" else 1)
@@ -80,6 +86,7 @@ def compare_durations(left: Duration, right: Duration) -> int:
 
 
 def add_durations(left: Duration, right: Duration, sign: int) -> Duration:
+    left, right = _zero_as(left, right), _zero_as(right, left)
     if left.unit == right.unit:
         return Duration(left.amount + sign * right.amount, left.unit)
     if {left.unit, right.unit} == {"months", "years"}:
