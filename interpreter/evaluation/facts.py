@@ -21,7 +21,7 @@ from interpreter.language import types as T
 from interpreter.language.derived import derived
 from interpreter.language.diagnostics import Diagnostic, did_you_mean, error
 from interpreter.language.limits import MAX_FACT_BYTES
-from interpreter.language.scalars import convert_scalar
+from interpreter.language.scalars import UNCHANGED, convert_scalar
 from interpreter.evaluation.supplied import bind_supplied
 from interpreter.language.source import Span
 
@@ -105,6 +105,8 @@ class _Binder:
                 return frozenset(raw)  # what converting the items one by one gives, without the calls
             items = [self.convert(item, kind.element, f"{path}[{i}]") for i, item in enumerate(raw)]
             return frozenset(item for item in items if item is not None)
+        if (kind.kind, raw.__class__) in UNCHANGED:
+            return raw
         if isinstance(raw, (dict, list)):
             self.report("E412", f"expected a single {kind}, got a {'mapping' if isinstance(raw, dict) else 'list'}", path)
             return None

@@ -78,6 +78,11 @@ def _number(value, problem_prefix: str = ""):
     return (None, problem_prefix + problem) if problem else (value, None)
 
 
+# (kind, exact class of the raw value) pairs that `convert_scalar` returns unchanged, so a caller on a
+# hot path (binding every field of a fact file) may skip the call. Keep it in step with the function.
+UNCHANGED = frozenset({("boolean", bool), ("text", str), ("date", dt.date)})
+
+
 def convert_scalar(raw, kind: T.Type, enums: dict | None):
     """Convert one raw value to `kind`; returns (value, problem-or-None)."""
     name = kind.kind
