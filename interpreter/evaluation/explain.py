@@ -157,7 +157,10 @@ class _Explainer:
             failed = ()
             if event.rule.condition is not None and event.status in ("not_applied", "unknown"):
                 wanted = False if event.status == "not_applied" else "unknown"
-                failed = tuple(c for c in self.conditions(frame, event.rule.condition) if c.holds == wanted)
+                parts = _parts(event.rule.condition)
+                failed = tuple(_with_operands(c, part, frame) if wanted is False else c
+                               for part, c in zip(parts, self.conditions(frame, event.rule.condition))
+                               if c.holds == wanted)
             not_applied.append(RuleNotApplied(event.rule.label, static.text(event.rule.citation), event.status, failed))
         children = []
         for child in frame.children:
@@ -190,6 +193,39 @@ class _Explainer:
             date_convention=DATE_CONVENTION if top and _uses_dates(frame) else None,
             provisional=static.provisional(citation),
         )
+
+
+_FAILED = {"<=": ">", "<": ">=", ">": "<=", ">=": "<", "=": "≠", "!=": "="}
+
+
+def _with_operands(condition: Condition, part, frame: Frame) -> Condition:
+    """A failed comparison shows the values it compared: `phase_in_period <= 5 years` (6 years > 5 years)."""
+    if not (isinstance(part, model.Binary) and part.op in _FAILED):
+        return condition
+    left, right = _operand(part.left, frame), _operand(part.right, frame)
+    if left is None or right is None:
+        return condition
+    return attrs.evolve(condition, text=f"{condition.text} ({left} {_FAILED[part.op]} {right})")
+
+
+def _operand(node, frame: Frame) -> str | None:
+    """The value an operand had, as far as the frame recorded it (a constant, a fact, a decided value)."""
+    if isinstance(node, model.Const):
+        return format_value(node.value, node.type.kind)
+    if isinstance(node, model.FieldRef):
+        found = [(v, kind) for path, v, kind in frame.facts if path.endswith("." + node.field) and v is not None]
+        return format_value(*found[-1]) if found else None
+    if isinstance(node, model.FactRef):
+        found = [(v, kind) for path, v, kind in frame.facts if path == node.name and v is not None]
+        return format_value(*found[-1]) if found else None
+    if isinstance(node, model.ValueRef):
+        for child in frame.children:
+            target = getattr(child, "frame", child)
+            outcome = getattr(target, "outcome", None)
+            if getattr(target, "value", None) is not None and target.value.id == node.value_id \
+                    and outcome is not None and outcome.status == "decided":
+                return format_value(outcome.value, target.value.type.kind)
+    return None
 
 
 def provisional_statements(ruleset: model.RuleSet, citation, provisions: dict | None = None) -> tuple[str, ...]:

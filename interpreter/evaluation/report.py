@@ -99,6 +99,8 @@ def why_not(node: Explanation) -> list[str]:
             else:
                 where = condition.citation or current.citation
                 reasons.append(f"{where} not met: {condition.text}")
+            if child is not None:
+                reasons.extend(_rescues(child))
         if not failing and not deeper:
             for rule in current.not_applied:
                 verdict = "may apply" if rule.status == "unknown" else "did not apply"
@@ -108,6 +110,18 @@ def why_not(node: Explanation) -> list[str]:
 
     walk(node, set())
     return list(dict.fromkeys(reasons))
+
+
+def _rescues(node: Explanation) -> list[str]:
+    """The exceptions that could have made a false value true, and why each did not apply."""
+    out = []
+    for rule in node.not_applied:
+        if rule.status not in ("not_applied", "unknown") or not rule.failed:
+            continue
+        verdict = "might have applied (facts missing)" if rule.status == "unknown" else "could have applied but did not"
+        out.append(f"{rule.citation} (`{rule.label}`) {verdict}: "
+                   + "; ".join(f"{c.text} is {holds_text(c.holds)}" for c in rule.failed))
+    return out
 
 
 def decision_json(decision, explanation: Explanation | None, ruleset=None) -> dict:
