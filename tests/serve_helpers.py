@@ -46,7 +46,8 @@ class ServerProcess:
     def pid(self) -> int:
         return self.process.pid
 
-    def stop(self) -> None:
+    def stop(self) -> int:
+        """SIGTERM, as a service manager stops it; -> the exit code."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -54,6 +55,7 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        return self.process.returncode
 
 
 def yaml_as_json_text(path: str) -> str:

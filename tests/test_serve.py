@@ -52,7 +52,8 @@ def server(workdir):
     process = ServerProcess("rules/ramsa", "rules/cmtsa", str(workdir / "secure"),
                             "--admin", "--log", str(workdir / "decisions.jsonl"))
     yield process
-    process.stop()
+    assert process.stop() == 0, "SIGTERM ends the server normally"
+    assert "Traceback" not in "".join(process.stderr)
 
 
 @pytest.fixture(scope="module")

@@ -420,4 +420,21 @@ def serve(paths, host: str, port: int, settings: Settings, announce=print) -> No
     config = uvicorn.Config(build_app(service), log_level="warning", access_log=False, lifespan="on",
                             timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
-    asyncio.run(server.serve(sockets=[sock]))
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM and then raises the signal again for the
+    # handler it found: this one, so that a stop is a normal end (exit 0), not a kill or "Aborted!".
+    previous = {number: signal.signal(number, _stopped) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        asyncio.run(server.serve(sockets=[sock]))
+    except _Stop:
+        pass
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+class _Stop(Exception):
+    pass
+
+
+def _stopped(signum, frame):
+    raise _Stop()
