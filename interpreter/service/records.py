@@ -63,10 +63,13 @@ class Recorder:
                     found[(str(rule.citation), note)] = None
         return [{"citation": citation, "note": note} for citation, note in sorted(found)]
 
-    def record(self, decision, fact_input: FactInput) -> str:
-        """The canonical JSON text of the record of `decision` (no newline)."""
+    def record(self, decision, fact_input: FactInput, decision_object: dict | None = None) -> str:
+        """The canonical JSON text of the record of `decision` (no newline); `decision_object`:
+        its `report.decision_json` without explanation, if the caller has made it already."""
+        if decision_object is None:
+            decision_object = report.decision_json(decision, None, self.ruleset)
         # The decision object holds JSON's own types only (exact values are strings).
-        body = {key: Native(value) for key, value in report.decision_json(decision, None, self.ruleset).items()}
+        body = {key: Native(value) for key, value in decision_object.items()}
         body.update({
             "record_version": RECORD_VERSION,
             "act": self.ruleset.act,

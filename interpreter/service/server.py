@@ -50,6 +50,7 @@ from interpreter.service.schema import fact_schema
 JSON = "application/json; charset=utf-8"
 REQUEST_LABEL = "request.json"
 DECIDE_KEYS = ("facts", "target", "explain", "as_of")
+ENVELOPE = ("output_version", "act", "as_of", "date_convention")  # explain_json's keys around the decision object
 
 
 @attrs.frozen
@@ -296,10 +297,14 @@ def build_app(service: Service) -> Starlette:
             except UserError as exc:
                 return 422, report.dumps(report.diagnostics_json(_located(text, exc.diagnostics, "facts."))), None
             ruleset = served.loaded.ruleset
-            record = served.recorder.record(decision, FactInput.of(facts))
-            document = {"decision": Native(report.explain_json(ruleset, decision, None)), "record": Raw(record)}
+            # One decision document serves all three parts: the explanation is it with the tree.
+            explained = report.explain_json(ruleset, decision, explanation)
+            shown = {k: v for k, v in explained.items() if k not in ("explanation", "why_not")}
+            record = served.recorder.record(decision, FactInput.of(facts),
+                                            {k: v for k, v in shown.items() if k not in ENVELOPE})
+            document = {"decision": Native(shown), "record": Raw(record)}
             if explanation is not None:
-                document["explanation"] = Native(report.explain_json(ruleset, decision, explanation))
+                document["explanation"] = Native(explained)
             return 200, canonical_text(document) + "\n", [record]
 
         return await run(work)
