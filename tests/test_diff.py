@@ -306,3 +306,33 @@ def test_compare_api_without_cli():
     result = compare(BASE, variant("diff_text_only"), witnesses=False)
     assert result.differences and not result.clusters
     assert load(BASE).ok
+
+
+# ---------------------------------------------------------------- claims no stronger than what was shown
+
+CLAIMS = """
+act CL "Claims Act"
+
+fact size: integer "size"
+
+section 1 "SIZE":
+  decision big: boolean "big" = size > 5
+  value spare: integer "a value no decision reads" = 1
+"""
+
+
+def test_a_search_miss_is_not_called_a_proof_and_a_change_nothing_reads_is(tmp_path):
+    old, new = tmp_path / "old", tmp_path / "new"
+    for directory, text in ((old, CLAIMS), (new, CLAIMS.replace("size > 5", "size >= 6").replace("= 1", "= 2"))):
+        directory.mkdir()
+        (directory / "act.rules").write_text(text, encoding="utf-8")
+    code, doc = diff_json(str(old), str(new), "--witnesses", str(tmp_path / "w"))
+    claims = {tuple(c["decisions"]) or ("none",): (c["witness_status"], c["witness_claim"], c["witness_candidates"])
+              for c in doc["behaviour_changes"]}
+    # size > 5 and size >= 6 agree on every integer, but a bounded search cannot prove it
+    status, claim, candidates = claims[("big",)]
+    assert status in ("exhausted", "not_found") and claim == "none_found_among_candidates" and candidates > 0
+    assert claims[("none",)][1] == "proved_no_difference"
+    text = run("diff", str(old), str(new), "--witnesses", str(tmp_path / "w2")).output
+    assert f"none found among {candidates} candidate fact sets" in text
+    assert "no fact set can differ: no decision depends on this change" in text

@@ -106,6 +106,7 @@ class Witness:
     facts: dict | None = None
     changes: tuple[DecisionChange, ...] = ()
     shown_by: tuple[str, ...] = ()
+    candidates: int = 0  # fact sets the search evaluated (a miss is "none among N", never a proof)
 
 
 @attrs.frozen
@@ -203,7 +204,7 @@ def _compare(old, new, old_dir, new_dir, old_loaded, new_loaded, facts, witnesse
         data = outcome.data
         if data is None:
             status = "new_vocabulary" if cluster.new_vocabulary else "exhausted" if outcome.exhausted else "not_found"
-            results.append(Witness(cluster, status))
+            results.append(Witness(cluster, status, candidates=outcome.nodes))
             continue
         if directory is None:
             directory = _witness_directory(witness_dir)

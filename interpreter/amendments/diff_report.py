@@ -33,6 +33,17 @@ _ASPECT = {"consequence": "value given", "condition": "condition", "exception_to
 # ---------------------------------------------------------------- JSON
 
 
+def _claim(status: str) -> str:
+    """What a witness status shows, and no more: a difference, a proof that none can exist, or a search miss."""
+    if status in ("found", "shown_by_corpus"):
+        return "differs"
+    if status == "no_decision":
+        return "proved_no_difference"  # no decision reads the change: no fact set can differ
+    if status in ("exhausted", "not_found"):
+        return "none_found_among_candidates"
+    return "not_searched" if status == "not_searched" else "not_comparable"
+
+
 def _rule_json(change: RuleChange) -> dict:
     return {
         "change": change.change, "label": change.label, "old_label": change.old_label, "target": change.target,
@@ -130,7 +141,8 @@ def diff_json(result: DiffResult, explanations: bool = True) -> dict:
         "layout_only": list(s.layout_only),
         "behaviour_changes": [
             {"id": w.cluster.id, "citations": list(w.cluster.citations), "values": list(w.cluster.values),
-             "tables": list(w.cluster.tables), "decisions": list(w.cluster.decisions), "witness_status": w.status,
+             "tables": list(w.cluster.tables), "decisions": list(w.cluster.decisions), "witness_status": w.status, "witness_candidates": w.candidates,
+             "witness_claim": _claim(w.status),
              "new_vocabulary": list(w.cluster.new_vocabulary),
              "shown_by_fact_files": list(w.shown_by), "witness_file": w.file, "witness_facts": w.facts,
              "witness_decisions": [_decision_json(c, explanations) for c in w.changes]}
@@ -349,10 +361,14 @@ def text_lines(result: DiffResult, explanations="diff", width: int | None = None
         elif witness.status == "shown_by_corpus":
             out.append(_plain(f"shown by the fact corpus: {', '.join(witness.shown_by)}", 4, "green"))
         elif witness.status == "not_found":
-            out.append(_plain("no witness found within the search budget (raise --budget, or add a case to --facts)", 4, "yellow"))
+            out.append(_plain(f"none found among {witness.candidates} candidate fact sets: the search budget ran out "
+                              "(raise --budget, or add a case to --facts); this does not show that none exists",
+                              4, "yellow"))
         elif witness.status == "exhausted":
-            out.append(_plain("no witness: every candidate fact set built from the rules' constants decides alike "
-                              "(the change may touch only the legal basis, or cases that stay undetermined)", 4, "yellow"))
+            out.append(_plain(f"none found among {witness.candidates} candidate fact sets, every one built from the "
+                              "rules' constants (not a proof: facts with other values, or more records, were not "
+                              "tried; the change may touch only the legal basis, or cases that stay undetermined)",
+                              4, "yellow"))
         elif witness.status == "not_searched":
             out.append(_plain("witness search skipped (--no-witnesses)", 4, "dim"))
         elif witness.status == "new_vocabulary":
@@ -362,7 +378,7 @@ def text_lines(result: DiffResult, explanations="diff", width: int | None = None
         else:
             note = (f"; its new rules use {', '.join(cluster.new_vocabulary)}, which the old version does not have"
                     if cluster.new_vocabulary else "")
-            out.append(_plain(f"no decision depends on this change{note}", 4, "dim"))
+            out.append(_plain(f"no fact set can differ: no decision depends on this change{note}", 4, "dim"))
     _impact_lines(out, result, explanations)
     out += [Text(""), _summary_line(result)]
     return out
