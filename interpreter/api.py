@@ -37,11 +37,13 @@ def check(path: str) -> Loaded:
     from interpreter.bill.coverage import bill_text_path
     from interpreter.bill.quotes import check_quotes
 
+    from interpreter.evaluation.overlaps import overlap_warnings
     from interpreter.language.check import unread_warnings
 
     loaded = load(path)
     if loaded.ok:
-        loaded = attrs.evolve(loaded, diagnostics=loaded.diagnostics + tuple(unread_warnings(loaded.ruleset)))
+        loaded = attrs.evolve(loaded, diagnostics=loaded.diagnostics + tuple(unread_warnings(loaded.ruleset))
+                              + tuple(overlap_warnings(loaded)))
     bill = bill_text_path(loaded.root) if loaded.ok else None
     if bill is None:
         return loaded
