@@ -336,3 +336,28 @@ def test_a_search_miss_is_not_called_a_proof_and_a_change_nothing_reads_is(tmp_p
     text = run("diff", str(old), str(new), "--witnesses", str(tmp_path / "w2")).output
     assert f"none found among {candidates} candidate fact sets" in text
     assert "no fact set can differ: no decision depends on this change" in text
+
+
+def test_a_threshold_on_a_computed_share_gets_a_witness_with_several_records(tmp_path):
+    """90% -> 80% on the share of a counted set: one record cannot show it, 4 of 5 (80%) does."""
+    text = """
+act TH "Threshold Act"
+
+entity Line as line from lines key id:
+  id: text
+  compliant: boolean
+
+section 1 "SHARE":
+  value compliant_share: rate "the share of compliant lines" = percent_of(count l in lines where l.compliant, count l in lines)
+  decision passes: boolean "passes" = compliant_share >= 90%
+"""
+    old, new = tmp_path / "old", tmp_path / "new"
+    for directory, body in ((old, text), (new, text.replace(">= 90%", ">= 80%"))):
+        directory.mkdir()
+        (directory / "act.rules").write_text(body, encoding="utf-8")
+    code, doc = diff_json(str(old), str(new), "--witnesses", str(tmp_path / "w"))
+    [change] = doc["behaviour_changes"]
+    assert change["witness_status"] == "found" and change["witness_claim"] == "differs"
+    [witness] = [os.path.join(tmp_path / "w", f) for f in os.listdir(tmp_path / "w")]
+    assert eval_json(str(old), witness)["passes"] == ("decided", False)
+    assert eval_json(str(new), witness)["passes"] == ("decided", True)

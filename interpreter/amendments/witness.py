@@ -14,7 +14,9 @@ How the search works (no solver; the evaluator's own three-valued semantics guid
   variants, the members of every set a fact is tested against (computed in both
   versions, their symmetric difference first), table keys, and the values of fields a
   fact is compared with. Constants of the changed rules come first.
-- Search: depth-first from an empty fact set, one record per entity the target reads.
+- Search: depth-first from an empty fact set, one record per entity the target reads; then,
+  where the target reads a collection (counts, sums, shares), 2, 5 and 10 of its records, so
+  that a threshold on a computed value can be crossed (4 of 5 records is 80%).
   Each step evaluates both sides; a target decision still undetermined names the
   missing facts that would settle it, and the search assigns one of them, trying its
   candidates in order. A branch ends when the target is decided on both sides, or
@@ -137,6 +139,7 @@ class Searcher:
         self.collections = {e.collection: name for name, e in self.entities.items()}
         self.distance = self._distances()
         self.width = 24
+        self.copies = 1  # records per collection the target reads, besides its own record
         self.truncated = False
         self.target = None
         self.dead: set[str] = set()  # states where every changed value is decided alike: dead for every target
@@ -240,7 +243,8 @@ class Searcher:
         data: dict = {}
         for name in sorted(entities):
             if name in self.entities:
-                data[self.entities[name].collection] = [{}]
+                count = self.copies if name != owner else 1
+                data[self.entities[name].collection] = [{} for _ in range(count)]
         return data
 
     # ---- one search
@@ -269,7 +273,24 @@ class Searcher:
                 return found
             if not self.truncated:
                 break  # every candidate was already tried: a wider pass would search the same space
+        # A threshold on a value computed over several records (a share of a counted set, a sum)
+        # can need more records than one: 4 of 5 is 80%, between 90% and 80%.
+        if self._reads_collections(value_id, owner):
+            self.width = 3
+            for copies in (2, 5, 10):
+                self.copies = copies
+                try:
+                    found = self._search_target_once(value_id, owner)
+                finally:
+                    self.copies = 1
+                if found is not None:
+                    return found
         return None
+
+    def _reads_collections(self, value_id: str, owner: str | None) -> bool:
+        return any(set(reads_of(ruleset.values[v]).collections) - ({owner} if owner else set())
+                   for ruleset in (self.old.ruleset, self.right.ruleset) for v in closure(ruleset, [value_id])
+                   if v in ruleset.values)
 
     def _search_target_once(self, value_id: str, owner: str | None):
         target = (value_id, owner, 0)
