@@ -211,3 +211,16 @@ def test_refused_files_are_never_quoted(tmp_path):
     loaded = api.load(directory)
     text = json.dumps(api.report.diagnostics_json(loaded.diagnostics))
     assert [d.code for d in loaded.diagnostics] == ["E264"] and "hunter2" not in text
+
+
+def test_integers_past_int64_in_a_jsonl_input_are_decided_row_by_row(ramsa, tmp_path):
+    """Found by benchmarks/fuzz.py: a JSON integer column of 20-30 digits is Int128 in polars."""
+    path = tmp_path / "lines.jsonl"
+    path.write_text('{"id": "A", "customs_value": -9999999999999999999999999999999}\n'
+                    '{"id": "B", "customs_value": 99999999999999999999999999}\n{"id": "C", "customs_value": 5}\n',
+                    encoding="utf-8")
+    out = str(tmp_path / "out.jsonl")
+    summary = run_batch(ramsa, str(path), out, entity="imports")
+    rows = [json.loads(line) for line in open(out, encoding="utf-8")]
+    assert summary.bad_rows == 1 and "smaller than 10^30" in rows[0]["error"]
+    assert rows[1]["error"] is None and rows[2]["error"] is None

@@ -192,7 +192,7 @@ def _convert_column(column, field: model.Field, ruleset, rows: int):
             typed = pl.select(pl.when(shape).then(typed)).to_series()
     elif kind == "integer":
         if dtype.is_integer():
-            typed = source.cast(pl.Int64)
+            typed = source.cast(pl.Int64, strict=False)  # past Int64: null, flagged, decided row by row
         elif dtype == pl.Utf8:
             text = source.str.strip_chars()
             typed = pl.select(pl.when(text.str.contains(r"^-?[0-9]{1,17}$")).then(text.cast(pl.Int64, strict=False))).to_series()
@@ -221,7 +221,9 @@ def _decimal_column(source, kind: str):
         return pl.select(pl.when(ok).then(value.cast(pl.Int64, strict=False))).to_series()
     if dtype.is_integer() and kind != "rate":
         ok = (source >= 0) & (source < 10 ** 15)
-        return pl.select(pl.when(ok).then(source.cast(pl.Int64) * 10 ** scale)).to_series()
+        # strict=False: an Int128 column (a JSON integer of 20-30 digits) has values no Int64 holds;
+        # they are null here, so flagged, and the row-wise reader decides them exactly
+        return pl.select(pl.when(ok).then(source.cast(pl.Int64, strict=False) * 10 ** scale)).to_series()
     if dtype != pl.Utf8 or kind == "rate":
         return None  # floats, percentages written as text: row by row
     if kind == "money":
