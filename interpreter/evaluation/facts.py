@@ -2,7 +2,7 @@
 
 Guarantees: files are read as data only, within the limits of `evaluation.datafile`
 (safe YAML, no duplicate keys, dates on the calendar, finite numbers, aliases counted
-per use, MAX_DEPTH levels) and of `language.limits` (2 MiB a file); every value is converted to its
+per use, MAX_DEPTH levels) and of `language.limits` (256 KiB a file); every value is converted to its
 declared type or reported with its fact path (`imports[3].entry_date`); unknown keys
 and fields are reported with a "did you mean"; a fact that is absent or null stays
 unknown (it is never replaced by a default).
@@ -67,7 +67,7 @@ def read_fact_file(path: str) -> tuple[object, list[Diagnostic]]:
     if not os.path.isfile(path):
         return None, [error("E400", f"no fact file at {path}", None, fact_path=path)]
     if os.path.getsize(path) > MAX_BYTES:
-        return None, [error("E401", f"{path} is larger than {MAX_BYTES // (1024 * 1024)} MiB; fact files are cases: "
+        return None, [error("E401", f"{path} is larger than {MAX_BYTES // 1024} KiB; fact files are cases: "
                                     "use `rules batch` for volumes", here)]
     try:
         with open(path, encoding="utf-8") as handle:

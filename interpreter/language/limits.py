@@ -5,7 +5,8 @@ its input against these limits before the expensive work starts (docs/language.m
 - numbers (literals, facts, table cells, batch cells and every arithmetic result) are finite and
   smaller than 10^30 in magnitude; a number read from text has at most 30 digits after the point;
 - a rule set is at most 4 MiB of text and 50,000 tokens (Lark parses about 10,000 tokens a second);
-- a fact file is at most 2 MiB (volumes go through `rules batch`), expands to at most 1,000,000
+- a fact file is at most 256 KiB (about 2,000 records, decided in under 10 s on a loaded machine;
+  volumes go through `rules batch`), expands to at most 1,000,000
   values counting every YAML alias use, and nests at most 64 levels.
 `Refused` stands for a raw value a parser could read but no fact may hold (a NaN, an integer of
 5,000 digits); `convert_scalar` reports it with the fact path instead of the parser failing.
@@ -26,7 +27,7 @@ MAX_LITERAL_CHARS = 200
 
 MAX_RULESET_BYTES = 4 * 1024 * 1024
 MAX_RULESET_TOKENS = 50_000
-MAX_FACT_BYTES = 2 * 1024 * 1024
+MAX_FACT_BYTES = 256 * 1024
 MAX_FACT_VALUES = 1_000_000
 MAX_TABLE_BYTES = 64 * 1024 * 1024
 MAX_SHOWN = 60  # characters of a refused value quoted back in a message
