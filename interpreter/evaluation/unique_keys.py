@@ -43,10 +43,6 @@ class UniqueKeyLoader(_Base):  # type: ignore[misc, valid-type]
         return super().construct_mapping(node, deep=deep)
 
 
-def load_yaml(text: str):
-    return yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a subclass of the safe loader
-
-
 def load_json(text: str, **options):
     def pairs(items):
         out = {}

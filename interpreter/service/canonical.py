@@ -115,8 +115,9 @@ def canonical_bytes(value) -> bytes:
     return canonical_text(value).encode("utf-8")
 
 
-def sha256_of(value) -> str:
-    return "sha256:" + hashlib.sha256(canonical_bytes(value)).hexdigest()
+def sha256_text(text: str) -> str:
+    """The identity of a canonical text: `sha256:` and the hex digest of its UTF-8 bytes."""
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def loads(text: str):

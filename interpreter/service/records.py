@@ -13,7 +13,6 @@ or was made by a different rule set (and then whether the answer still holds).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 
 import attrs
@@ -21,10 +20,10 @@ import attrs
 from interpreter import api
 from interpreter.api import Loaded, UserError, report
 from interpreter.evaluation.facts import read_fact_file
+from interpreter.evaluation.trace import walk_frames
 from interpreter.language.diagnostics import error
 from interpreter.language.fingerprint import content_hash
-from interpreter.service.canonical import Native, Raw, canonical_text, loads
-from interpreter.evaluation.trace import walk_frames
+from interpreter.service.canonical import Native, Raw, canonical_text, loads, sha256_text
 
 RECORD_VERSION = 1
 # What a record holds besides the decision object; replay needs every one of them.
@@ -41,7 +40,7 @@ class FactInput:
     @classmethod
     def of(cls, data) -> "FactInput":
         text = canonical_text({} if data is None else data)
-        return cls(data, text, "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest())
+        return cls(data, text, sha256_text(text))
 
 
 class Recorder:
@@ -87,7 +86,7 @@ class Recorder:
 
 
 def record_id(text_without_id: str) -> str:
-    return "sha256:" + hashlib.sha256(text_without_id.encode("utf-8")).hexdigest()
+    return sha256_text(text_without_id)
 
 
 def evaluate_recorded(loaded: Loaded, facts_path: str, as_of: dt.date | None, records_path: str):
