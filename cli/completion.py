@@ -11,8 +11,6 @@ import re
 
 from click.shell_completion import CompletionItem
 
-from interpreter import api
-
 _RECORD = re.compile(r"^(?P<record>[A-Za-z_]\w*\[[^\]]+\])\.(?P<name>\w+)$")
 
 
@@ -22,6 +20,8 @@ def _targets(ctx) -> list[str]:
         ruleset, facts = ctx.args[0], ctx.args[1]
     if not ruleset or not facts:
         return []
+    from interpreter import api  # imported when completing: defining the options must stay cheap
+
     try:
         loaded = api.load(ruleset)
         return api.targets(loaded, facts) if loaded.ok else []

@@ -145,11 +145,18 @@ Shell completion (commands, options, files; targets from the fact file):
 """
 
 
+def teach_command(name: str, command: click.Command) -> None:
+    """Give one command its summary and epilog (a command without an entry is left alone)."""
+    entry = COMMANDS.get(name)
+    if entry is not None:
+        command.short_help = entry.summary
+        command.epilog = entry.epilog()
+
+
 def teach(group: click.Group) -> None:
-    """Give every registered command its summary and epilog (commands without an entry are left alone)."""
+    """Give every command of `group` its summary and epilog, those imported later (a LazyGroup's) included."""
     group.epilog = GROUP_EPILOG
     for name, command in group.commands.items():
-        entry = COMMANDS.get(name)
-        if entry is not None:
-            command.short_help = entry.summary
-            command.epilog = entry.epilog()
+        teach_command(name, command)
+    if hasattr(group, "prepare"):
+        group.prepare = teach_command

@@ -18,9 +18,10 @@ import click
 from rich.console import Console
 
 from cli import completion
+from cli.lazy_group import LazyGroup
 from cli.pager import paged
 from interpreter import api
-from interpreter.api import Loaded, UserError, report, run_scenarios
+from interpreter.api import Loaded, UserError, report
 
 EXIT_OK, EXIT_NO, EXIT_USAGE, EXIT_INPUT, EXIT_DECISION, EXIT_INTERNAL = 0, 1, 2, 3, 4, 70
 
@@ -66,7 +67,13 @@ AS_OF = click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), defau
                      help="evaluate as of this date (YYYY-MM-DD); overrides `as_of` in the facts")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Commands kept in their own modules are imported only when run (or listed by `rules --help`).
+LAZY_COMMANDS = {"batch": "cli.batch_command:batch", "diff": "cli.diff_command:diff", "init": "cli.init_command:init",
+                 "schema": "cli.service_command:schema", "replay": "cli.service_command:replay",
+                 "serve": "cli.service_command:serve", "fmt": "cli.fmt_command:fmt", "lsp": "cli.lsp_command:lsp"}
+
+
+@click.group(cls=LazyGroup, lazy_commands=LAZY_COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="legal-rules")
 def main() -> None:
     """Encode legislation as rules, and get cited, explained decisions from facts."""
@@ -174,7 +181,7 @@ def explain(ruleset: str, facts: str, target: str, as_of, fmt: str, depth, full,
 def test(ruleset: str, fmt: str) -> None:
     """Run the scenario tests kept in RULESET/tests/."""
     loaded = _load_or_exit(ruleset, fmt)
-    results = run_scenarios(loaded)
+    results = api.run_scenarios(loaded)
     if fmt == "json":
         click.echo(report.dumps(report.scenarios_json(results)), nl=False)
     else:
@@ -242,22 +249,7 @@ def run() -> None:
         sys.exit(EXIT_INTERNAL)
 
 
-from cli import batch_command  # noqa: E402  (rules batch)
-
-main.add_command(batch_command.batch)
-from cli import diff_command  # noqa: E402  (rules diff)
-
-main.add_command(diff_command.diff)
-from cli import init_command  # noqa: E402  (rules init)
-main.add_command(init_command.init)
-from cli import service_command  # noqa: E402  (rules schema, replay, serve)
-for _command in (service_command.schema, service_command.replay, service_command.serve):
-    main.add_command(_command)
-from cli import fmt_command  # noqa: E402  (rules fmt)
-main.add_command(fmt_command.fmt)
-from cli import lsp_command  # noqa: E402  (rules lsp)
-main.add_command(lsp_command.lsp)
-from cli import help_text  # noqa: E402  (summaries, examples and exit codes; keep this after every add_command)
+from cli import help_text  # noqa: E402  (summaries, examples and exit codes of every command)
 help_text.teach(main)
 
 

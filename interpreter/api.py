@@ -14,7 +14,6 @@ from interpreter.evaluation.decide import (
     DecisionResult, EvaluationResult, TargetError, decide, decision_of, evaluate, evaluate_data, explain, explain_all,
     find_target, require_loaded, resolve_target, select, targets,
 )
-from interpreter.evaluation.scenarios import run_scenarios
 from interpreter.language.diagnostics import UserError
 from interpreter.language import load_cache, pipeline
 from interpreter.language.pipeline import Loaded
@@ -27,6 +26,13 @@ def load(path: str, overlays: dict[str, str] | None = None) -> Loaded:
     if overlays:
         return pipeline.load(path, overlays)
     return load_cache.load(path)
+
+
+def run_scenarios(loaded: Loaded, files: list[str] | None = None) -> list:
+    """The scenario tests kept in the rule set's tests/ folder (or `files`), each run and compared."""
+    from interpreter.evaluation.scenarios import run_scenarios as run
+
+    return run(loaded, files)
 
 
 def check(path: str) -> Loaded:

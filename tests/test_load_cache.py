@@ -94,3 +94,33 @@ def test_a_rule_set_with_errors_is_never_cached(tmp_path, loads, monkeypatch):
     assert not api.load(str(tmp_path / "bad")).ok
     assert not api.load(str(tmp_path / "bad")).ok
     assert len(loads) == 2
+
+
+def _rewrite_keeping_size_and_times(path, old: str, new: str) -> None:
+    """Edit `path` in place so that only its bytes tell: same size, same access and modification times."""
+    assert len(old.encode()) == len(new.encode())
+    info = os.stat(path)
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    after = os.stat(path)
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (info.st_size, info.st_mtime_ns, info.st_ino)
+
+
+def test_an_edit_that_keeps_size_and_modification_time_is_still_a_miss(rules_copy, loads):
+    # The key hashes the bytes of every rule file and table: a stat-based key (size, mtime,
+    # inode) would serve the old rule set here.
+    first = api.load(str(rules_copy))
+    rates = rules_copy / "data" / "section301_china_rates.csv"
+    _rewrite_keeping_size_and_times(rates, "natural graphite,25%", "natural graphite,75%")
+    again = api.load(str(rules_copy))
+    assert again.ok and len(loads) == 2
+    table = next(t for t in again.tables.values() if t.table.path.endswith("section301_china_rates.csv"))
+    assert str(table.rows[0].data["rate"]) != str(next(
+        t for t in first.tables.values() if t.table.path.endswith("section301_china_rates.csv")).rows[0].data["rate"])
+    act = rules_copy / "act.rules"
+    _rewrite_keeping_size_and_times(act, "act RAMSA \"Restoring American", "act RAMSA \"Restoring AMERICAN")
+    renamed = api.load(str(rules_copy))
+    assert renamed.ok and len(loads) == 3 and "AMERICAN" in renamed.ruleset.title
+    assert api.load(str(rules_copy)).ruleset.title == renamed.ruleset.title and len(loads) == 3

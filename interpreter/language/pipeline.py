@@ -12,11 +12,9 @@ import sys
 
 import attrs
 
-from interpreter.language.check import check
 from interpreter.language.diagnostics import Diagnostic, error, has_errors
 from interpreter.language.limits import MAX_RULESET_BYTES, MAX_RULESET_TOKENS, token_count
 from interpreter.language.model import RuleSet
-from interpreter.language.resolve import resolve
 from interpreter.language.source import SourceRegistry
 from interpreter.language.tables import load_tables
 
@@ -121,7 +119,11 @@ def load(root: str, overlays: dict[str, str] | None = None) -> Loaded:
     stages.append("read")
     if has_errors(diagnostics):
         return Loaded(root, None, {}, _sorted(diagnostics), tuple(stages), sources)
-    from interpreter.language.parse import parse_files  # lark is imported only when something is parsed
+    # Parsing, resolving and checking are imported only when a rule set is loaded afresh: a load from
+    # the cache (load_cache) needs none of them, nor lark.
+    from interpreter.language.check import check
+    from interpreter.language.parse import parse_files
+    from interpreter.language.resolve import resolve
 
     files = stage("parse", *parse_files(texts))
     if has_errors(diagnostics):
