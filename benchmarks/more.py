@@ -1,7 +1,9 @@
 """Benchmark sections added for issue 11, called by run.py (figures measured in the same run).
 
 - startup(): `rules eval` of the shipped example in a new process, with the load cache warm and
-  turned off (wall and CPU seconds; `python -c pass` for scale), and a cached `api.load` in process;
+  turned off (wall and CPU seconds; `python -c pass` for scale), the time to import what `rules`
+  imports and a cached `api.load`, each in a new process (and, where PYTHONDONTWRITEBYTECODE is
+  set, the same with bytecode cached, as an installed package has it);
 - timelines(): the second workload (benchmarks/timelines.py): RAMSA Country timelines, `rules batch`
   end to end and engine only, against a hand-written plain-Python loop and polars expressions.
 """
@@ -37,26 +39,48 @@ def _median(runs: list[tuple[float, float]]) -> tuple[float, float]:
     return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
 
 
-def startup(figures: dict, repeat: int = 7) -> None:
+def _new_process_figures(cache: str, repeat: int, env: dict | None = None) -> tuple[float, float]:
+    """(importing what `rules` imports, `api.load` of RAMSA from the load cache): medians in new processes."""
+    probe = ("import time; t0 = time.perf_counter(); import cli.main; from interpreter import api; "
+             "t1 = time.perf_counter(); "
+             f"loaded = api.load({RAMSA!r}); t2 = time.perf_counter(); assert loaded.ok; print(t1 - t0, t2 - t1)")
+    runs = []
+    for _ in range(repeat):
+        out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True,
+                             env={**os.environ, "RULES_CACHE_DIR": cache, **(env or {})})
+        runs.append(tuple(float(x) for x in out.stdout.split()))
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+
+
+def startup(figures: dict, repeat: int = 11) -> None:
     eval_command = [sys.executable, "-m", "cli.main", "eval", RAMSA, EXAMPLE]
     cache = tempfile.mkdtemp(prefix="rules-bench-cache-")
     child(eval_command, {"RULES_CACHE_DIR": cache})  # fills the cache
-    warm = _median([child(eval_command, {"RULES_CACHE_DIR": cache}) for _ in range(repeat)])
+    warm_runs = [child(eval_command, {"RULES_CACHE_DIR": cache}) for _ in range(repeat)]
+    warm = _median(warm_runs)
     cold = _median([child(eval_command, {"RULES_CACHE_DIR": "off"}) for _ in range(repeat)])
     bare = _median([child([sys.executable, "-c", "pass"]) for _ in range(repeat)])
-    probe = ("import time, os; t0 = time.perf_counter(); from interpreter import api; t1 = time.perf_counter(); "
-             f"loaded = api.load({RAMSA!r}); t2 = time.perf_counter(); assert loaded.ok; print(t1 - t0, t2 - t1)")
-    loads = []
-    for _ in range(repeat):
-        out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True,
-                             env={**os.environ, "RULES_CACHE_DIR": cache})
-        loads.append(float(out.stdout.split()[1]))
-    cached_load = statistics.median(loads)
-    figures.update(startup_warm=warm, startup_cold=cold, python_bare=bare, cached_load=cached_load)
-    print(f"rules eval (shipped example) in a new process, median of {repeat}: load cache warm {warm[0] * 1000:.0f} ms "
+    imports, cached_load = _new_process_figures(cache, repeat)
+    figures.update(startup_warm=warm, startup_cold=cold, python_bare=bare, cached_load=cached_load,
+                   startup_imports=imports)
+    print(f"rules eval (shipped example) in a new process, median of {repeat} (best {min(r[0] for r in warm_runs) * 1000:.0f} ms; "
+          f"load average {os.getloadavg()[0]:.1f}): load cache warm {warm[0] * 1000:.0f} ms "
           f"wall / {warm[1] * 1000:.0f} ms CPU; cache off {cold[0] * 1000:.0f} ms wall / {cold[1] * 1000:.0f} ms CPU; "
           f"`python -c pass` {bare[0] * 1000:.0f} ms wall / {bare[1] * 1000:.0f} ms CPU (target 300 ms)")
-    print(f"api.load of RAMSA from the load cache in a new process: median {cached_load * 1000:.1f} ms (target 20 ms)")
+    print(f"importing what `rules` imports (cli.main, interpreter.api): median {imports * 1000:.0f} ms; "
+          f"api.load of RAMSA from the load cache in a new process: median {cached_load * 1000:.1f} ms (target 20 ms)")
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        # Here every process compiles the interpreter's source again; an installed package has its
+        # bytecode cached. Measure that case too, with the bytecode kept in a scratch folder.
+        compiled = {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": tempfile.mkdtemp(prefix="rules-bench-pyc-"),
+                    "RULES_CACHE_DIR": cache}
+        child(eval_command, compiled)
+        with_bytecode = _median([child(eval_command, compiled) for _ in range(repeat)])
+        imports_compiled, _ = _new_process_figures(cache, repeat, compiled)
+        figures.update(startup_warm_bytecode=with_bytecode, startup_imports_bytecode=imports_compiled)
+        print(f"  PYTHONDONTWRITEBYTECODE is set here; with bytecode cached (as installed): rules eval "
+              f"{with_bytecode[0] * 1000:.0f} ms wall / {with_bytecode[1] * 1000:.0f} ms CPU, importing "
+              f"{imports_compiled * 1000:.0f} ms")
 
 
 def timelines(figures: dict, work: str, size: int, repeat: int) -> None:

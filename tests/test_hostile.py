@@ -98,6 +98,19 @@ def test_a_50_mb_fact_file_is_refused_before_it_is_read(ramsa, tmp_path):
     assert _codes(refused.value) == ["E401"] and "rules batch" in refused.value.diagnostics[0].message
 
 
+@pytest.mark.parametrize("kind", ["device", "pipe", "folder", "missing"])
+def test_a_fact_file_that_is_not_a_regular_file_is_refused_unread_and_named_for_what_it_is(ramsa, tmp_path, kind):
+    expected = {"device": "is not a regular file", "pipe": "is not a regular file", "folder": "is a folder",
+                "missing": "no fact file at"}[kind]
+    path = {"device": "/dev/zero", "folder": str(tmp_path), "missing": str(tmp_path / "absent.yaml")}.get(kind)
+    if kind == "pipe":
+        path = str(tmp_path / "facts.yaml")
+        os.mkfifo(path)  # nobody writes to it: reading it would wait for ever
+    with pytest.raises(UserError) as refused:
+        api.evaluate(ramsa, path)
+    assert _codes(refused.value) == ["E400"] and expected in refused.value.diagnostics[0].message
+
+
 def test_a_rule_set_with_a_200000_element_set_literal_is_refused_before_parsing(tmp_path):
     items = ", ".join(f'"c{i}"' for i in range(200_000))
     loaded = api.load(_rule_set(tmp_path, f'section 1 "ONE":\n  decision listed: boolean "listed" = "x" in {{{items}}}\n'))

@@ -230,8 +230,8 @@ def _operand(node, frame: Frame) -> str | None:
 
 def provisional_statements(ruleset: model.RuleSet, citation, provisions: dict | None = None) -> tuple[str, ...]:
     """Provisional statements on the provision at `citation` or any provision it stands in."""
-    if provisions is None:
-        provisions = {p.citation: p for p in ruleset.provisions}
+    if provisions is None:  # built once per rule set: `rules eval` asks once per decision
+        provisions = memo(ruleset, "provisions_by_citation", lambda r: {p.citation: p for p in r.provisions})
     found = []
     for enclosing in citation.ancestors():
         provision = provisions.get(enclosing)

@@ -65,7 +65,7 @@ def read_fact_file(path: str) -> tuple[object, list[Diagnostic]]:
     """Read the raw data of a fact file, safely and within the size limit."""
     here = Span.point(path)
     if not os.path.isfile(path):
-        return None, [error("E400", f"no fact file at {path}", None, fact_path=path)]
+        return None, [error("E400", _not_a_file(path), None, fact_path=path)]
     if os.path.getsize(path) > MAX_BYTES:
         return None, [error("E401", f"{path} is larger than {MAX_BYTES // 1024} KiB; fact files are cases: "
                                     "use `rules batch` for volumes", here)]
@@ -75,6 +75,15 @@ def read_fact_file(path: str) -> tuple[object, list[Diagnostic]]:
     except UnicodeDecodeError as exc:
         return None, [error("E401", f"{path} is not UTF-8 text ({exc.reason})", here)]
     return parse_fact_text(path, text)
+
+
+def _not_a_file(path: str) -> str:
+    # A device or pipe (/dev/zero, `<(...)`) could be endless: it is refused unread, and said so.
+    if os.path.isdir(path):
+        return f"{path} is a folder, not a fact file"
+    if os.path.exists(path):
+        return f"{path} is not a regular file (a device, pipe or socket); a fact file must be a regular file"
+    return f"no fact file at {path}"
 
 
 def parse_fact_text(path: str, text: str) -> tuple[object, list[Diagnostic]]:

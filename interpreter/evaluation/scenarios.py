@@ -77,7 +77,7 @@ def run_scenarios(loaded: Loaded, files: list[str] | None = None) -> list[Scenar
 
 def _run_one(loaded: Loaded, shown: str, path: str, index: int, scenario, homes: tuple[str, ...]) -> ScenarioResult:
     if not isinstance(scenario, dict):
-        return ScenarioResult(shown, f"#{index}", 0, (), (error("E600", "a scenario is a mapping", fact_path=f"scenarios[{index}]"),))
+        return ScenarioResult(shown, f"#{index}", 0, (), (error("E622", "a scenario is a mapping", fact_path=f"scenarios[{index}]"),))
     name = str(scenario.get("scenario") or scenario.get("name") or f"#{index}")
     facts = scenario.get("facts")
     if "facts_file" in scenario:
@@ -105,7 +105,7 @@ def _run_one(loaded: Loaded, shown: str, path: str, index: int, scenario, homes:
         try:
             as_of = dt.date.fromisoformat(str(as_of))
         except ValueError:
-            return ScenarioResult(shown, name, 0, (), (error("E602", f"`as_of` must be a date written YYYY-MM-DD, not {as_of!r}",
+            return ScenarioResult(shown, name, 0, (), (error("E624", f"`as_of` must be a date written YYYY-MM-DD, not {as_of!r}",
                                                              fact_path=f"{name}.as_of"),))
     try:
         result = evaluate_data(loaded, facts or {}, as_of=as_of, label=shown)
@@ -113,10 +113,10 @@ def _run_one(loaded: Loaded, shown: str, path: str, index: int, scenario, homes:
         return ScenarioResult(shown, name, 0, (), tuple(exc.diagnostics))
     expectations = scenario.get("expect") or {}
     if not isinstance(expectations, dict):
-        return ScenarioResult(shown, name, 0, (), (error("E601", f"`expect` of scenario `{_cut(name)}` is a {_kind(expectations)}, "
+        return ScenarioResult(shown, name, 0, (), (error("E623", f"`expect` of scenario `{_cut(name)}` is a {_kind(expectations)}, "
                                                                "not a mapping of targets to values", fact_path=f"{name}.expect"),))
     if not expectations:
-        return ScenarioResult(shown, name, 0, (), (error("E601", f"scenario `{name}` expects nothing", fact_path=f"{name}.expect"),))
+        return ScenarioResult(shown, name, 0, (), (error("E623", f"scenario `{name}` expects nothing", fact_path=f"{name}.expect"),))
     mismatches: list[Mismatch] = []
     citations: set[str] = set()
     checks = 0
