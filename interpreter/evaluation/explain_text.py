@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 import attrs
-from rich.console import Console
+from rich.console import Console, Group
 from rich.text import Text
 from rich.tree import Tree
 
@@ -242,29 +242,38 @@ def value_nodes(node: Explanation) -> dict[str, tuple[str, tuple[str, ...]]]:
     return found
 
 
+def _print_lines(console: Console, lines: list[Text]) -> None:
+    if lines:
+        console.print(Group(*lines))
+        lines.clear()
+
+
 def print_result(console: Console, result, explanations: dict | None = None, view: View = View()) -> None:
     """Every decision of a result, one line each (with its explanation under it if given), the calendar, counts."""
-    console.print(Text(f"{result.ruleset.title} — as of {result.as_of.isoformat() if result.as_of else 'unknown date'}",
-                       style="bold"))
+    # Lines are printed in runs, one console.print per run: rich's cost is mostly per call.
+    lines = [Text(f"{result.ruleset.title} — as of {result.as_of.isoformat() if result.as_of else 'unknown date'}",
+                  style="bold")]
     seen = Seen()  # one output: each text, note and value explained once across all the decisions
     for decision in result.decisions:
         explanation = (explanations or {}).get(decision.target)
         if explanation is None:
-            console.print(decision_line(decision, result.ruleset))
+            lines.append(decision_line(decision, result.ruleset))
         elif explanation.target in seen.explained:  # explained in full under an earlier decision
-            console.print(_label(explanation).append(" (explained above)", style="dim"))
+            lines.append(_label(explanation).append(" (explained above)", style="dim"))
         else:  # the tree's first line is the decision's line
+            _print_lines(console, lines)
             print_explanation(console, explanation, view, seen, header=False)
     entries = calendar(result)
     if entries:
-        console.print(Text("Calendar of obligations", style="bold"))
+        lines.append(Text("Calendar of obligations", style="bold"))
         for entry in entries:
             line = Text(f"  {entry['due'] or entry['status']:<12} ", style="green" if entry["due"] else "yellow")
             line.append(f"{entry['obligation']} ")
             line.append(f"[{', '.join(entry['citations'])}]", style="cyan")
             line.append(f"  {entry['target']}", style="dim")
-            console.print(line)
+            lines.append(line)
     counts: dict[str, int] = {}
     for decision in result.decisions:
         counts[decision.outcome.status] = counts.get(decision.outcome.status, 0) + 1
-    console.print(Text(", ".join(f"{n} {status}" for status, n in sorted(counts.items())), style="dim"))
+    lines.append(Text(", ".join(f"{n} {status}" for status, n in sorted(counts.items())), style="dim"))
+    _print_lines(console, lines)
