@@ -15,7 +15,7 @@ import attrs
 from interpreter.evaluation.evaluate import Evaluator, Outcome
 from interpreter.evaluation.explain import Explanation, basis
 from interpreter.evaluation.explain import explain as explain_frame
-from interpreter.evaluation.explain import facts_used, provisional_statements
+from interpreter.evaluation.explain import facts_used, provisional_of
 from interpreter.evaluation.facts import FactBase, bind_facts, load_facts
 from interpreter.evaluation.trace import Frame, Tracer, target_name
 from interpreter.language import model
@@ -52,7 +52,7 @@ class DecisionResult:
     def provisional(self, ruleset: model.RuleSet) -> tuple[str, ...]:
         """Why the provisions that decided this are encoded provisionally (empty if they are not)."""
         citations = [r.citation for r in (self.outcome.rules or ())] or [self.value.citation]
-        return tuple(dict.fromkeys(s for c in citations for s in provisional_statements(ruleset, c)))
+        return tuple(dict.fromkeys(s for c in citations for s in provisional_of(ruleset, c)))
 
 
 @attrs.frozen

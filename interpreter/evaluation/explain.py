@@ -73,20 +73,64 @@ def _same_kind(expr, kind: str) -> bool:
     return isinstance(expr, model.Binary) and expr.op == ("and" if kind == "all" else "or")
 
 
+class _Head:
+    """What one node shows that depends only on its value and the rules that gave it."""
+
+    __slots__ = ("citation", "rule", "rule_citations", "statute_text", "notes", "provisional", "parts", "boolean",
+                 "dated")
+
+    def __init__(self, static: "_Static", value: model.Value, applied: tuple):
+        main_rule = applied[0] if applied else None
+        citation = main_rule.citation if main_rule else value.citation
+        provision = static.provisions.get(citation)
+        notes = list(provision.notes if provision else ())
+        for rule in applied:
+            notes.extend(rule.notes)
+        self.citation = static.text(citation)
+        self.rule = main_rule.label if main_rule else None
+        self.rule_citations = tuple(dict.fromkeys(static.text(r.citation) for r in applied))
+        self.statute_text = provision.text if provision else None
+        self.notes = tuple(dict.fromkeys(notes))
+        self.provisional = static.provisional(citation)
+        self.boolean = value.type.kind == "boolean"
+        self.dated = value.type.kind == "date"
+        # (parts of a condition, whether they are a boolean consequence shown only when evaluated)
+        self.parts = tuple((static.parts(expr), is_consequence) for rule in applied
+                           for expr, is_consequence in ((rule.condition, False), (rule.consequence, True))
+                           if expr is not None and (not is_consequence or self.boolean))
+
+
 class _Static:
     """What explaining needs that depends only on the rule set, computed once per rule set."""
 
     def __init__(self, ruleset: model.RuleSet):
         self.ruleset = ruleset
         self.provisions = {p.citation: p for p in ruleset.provisions}
-        self._parts: dict[int, tuple] = {}  # id(expr) -> ((id(part), text, citation), ...)
+        self._parts: dict[int, tuple] = {}  # id(expr) -> ((id(part), text, citation, part), ...)
         self._provisional: dict = {}  # citation -> provisional statements
         self._text: dict[int, str] = {}  # id(citation) -> str(citation)
+        self._heads: dict[tuple, _Head] = {}  # (id(value), id(rule), ...) -> _Head
+        # (id(part), holds) -> the Condition: frozen, so one object serves every explanation
+        self._conditions: dict[tuple, Condition] = {}
+
+    def head(self, value: model.Value, applied: tuple) -> _Head:
+        key = (id(value), *map(id, applied))
+        known = self._heads.get(key)
+        if known is None:
+            known = self._heads[key] = _Head(self, value, applied)
+        return known
 
     def parts(self, expr) -> tuple:
         known = self._parts.get(id(expr))
         if known is None:
-            known = self._parts[id(expr)] = tuple((id(part), *self.describe(part)) for part in _parts(expr))
+            known = self._parts[id(expr)] = tuple((id(part), *self.describe(part), part) for part in _parts(expr))
+        return known
+
+    def condition(self, part: tuple, holds) -> Condition:
+        key = (part[0], holds.__class__, holds)  # the class keeps True apart from a text "True"
+        known = self._conditions.get(key)
+        if known is None:
+            known = self._conditions[key] = Condition(part[1], part[2], holds)
         return known
 
     def describe(self, expr) -> tuple[str, str | None]:
@@ -112,23 +156,32 @@ class _Static:
         return known
 
 
+def static_of(ruleset: model.RuleSet) -> _Static:
+    return memo(ruleset, "explain", _Static)
+
+
+_NOT_EVALUATED = "not evaluated"
+
+
+def _holds(raw):
+    if raw is True or raw is False or raw.__class__ is str:
+        return raw
+    if isinstance(raw, Unknown):
+        return "unknown"
+    return format_value(raw)
+
+
 class _Explainer:
     def __init__(self, ruleset: model.RuleSet):
         self.ruleset = ruleset
-        self.static = memo(ruleset, "explain", _Static)
-        self.provisions = self.static.provisions
+        self.static = static_of(ruleset)
         self.shown: set[int] = set()
+        self.dated = False  # any value or fact read in the tree is a date
 
-    def conditions(self, frame: Frame, expr) -> list[Condition]:
-        result = []
+    def conditions(self, frame: Frame, parts: tuple) -> list[Condition]:
         operands = frame.operands
-        for part_id, text, citation in self.static.parts(expr):
-            raw = operands.get(part_id, "not evaluated")
-            holds = "unknown" if isinstance(raw, Unknown) else raw
-            if not isinstance(holds, (bool, str)):
-                holds = format_value(holds)
-            result.append(Condition(text, citation, holds))
-        return result
+        condition = self.static.condition
+        return [condition(part, _holds(operands.get(part[0], _NOT_EVALUATED))) for part in parts]
 
     def explain(self, frame: Frame, top: bool = True) -> Explanation:
         self.shown.add(id(frame))
@@ -136,62 +189,68 @@ class _Explainer:
         outcome = frame.outcome
         value = frame.value
         applied = outcome.rules if outcome is not None else ()
-        main_rule = applied[0] if applied else None
-        citation = main_rule.citation if main_rule else value.citation
-        provision = self.provisions.get(citation)
-        notes = list(provision.notes if provision else ())
-        for rule in applied:
-            notes.extend(rule.notes)
+        head = static.head(value, applied)
         conditions: list[Condition] = []
-        for rule in applied:
-            if rule.condition is not None:
-                conditions.extend(self.conditions(frame, rule.condition))
-            if value.type.kind == "boolean":
-                parts = self.conditions(frame, rule.consequence)
-                if len(parts) > 1 or parts[0].holds != "not evaluated":
-                    conditions.extend(parts)
+        for parts, is_consequence in head.parts:
+            found = self.conditions(frame, parts)
+            if not is_consequence or len(found) > 1 or found[0].holds != _NOT_EVALUATED:
+                conditions.extend(found)
         not_applied = []
         for event in frame.rules:
-            if event.status == "applied" or event.rule in applied:
+            rule = event.rule
+            if event.status == "applied" or any(rule is r for r in applied):
                 continue
             failed = ()
-            if event.rule.condition is not None and event.status in ("not_applied", "unknown"):
-                wanted = False if event.status == "not_applied" else "unknown"
-                parts = _parts(event.rule.condition)
-                failed = tuple(_with_operands(c, part, frame) if wanted is False else c
-                               for part, c in zip(parts, self.conditions(frame, event.rule.condition))
-                               if c.holds == wanted)
-            not_applied.append(RuleNotApplied(event.rule.label, static.text(event.rule.citation), event.status, failed))
+            status = event.status
+            if rule.condition is not None and (status == "not_applied" or status == "unknown"):
+                parts = static.parts(rule.condition)
+                if status == "not_applied":
+                    failed = tuple(_with_operands(c, part[3], frame)
+                                   for part, c in zip(parts, self.conditions(frame, parts)) if c.holds is False)
+                else:
+                    failed = tuple(c for c in self.conditions(frame, parts) if c.holds == "unknown")
+            not_applied.append(RuleNotApplied(rule.label, static.text(rule.citation), status, failed))
+        if head.dated:
+            self.dated = True
+        facts = frame.facts
+        if facts:
+            shown_facts = []
+            for path, fact, kind in facts:
+                if kind == "date":
+                    self.dated = True
+                shown_facts.append((path, "missing" if fact is None else fact if fact.__class__ is str
+                                    else format_value(fact, kind)))
+            shown_facts = tuple(dict.fromkeys(shown_facts))
+        else:
+            shown_facts = ()
         children = []
         for child in frame.children:
-            target = child.frame if isinstance(child, Reference) else child
+            target = child.frame if child.__class__ is Reference else child
             if id(target) in self.shown:
                 children.append(target.target)  # explained earlier in this same tree
             else:
                 children.append(self.explain(target, top=False))
-        kind = value.type.kind
         status = outcome.status if outcome else "undetermined"
-        shown_value = format_value(outcome.value, kind) if status == "decided" else status
+        shown_value = format_value(outcome.value, value.type.kind) if status == "decided" else status
         return Explanation(
             target=frame.target,
             description=value.description,
             status=status,
             value=shown_value,
-            citation=static.text(citation),
-            rule=main_rule.label if main_rule else None,
-            rule_citations=tuple(dict.fromkeys(static.text(r.citation) for r in applied)),
-            statute_text=provision.text if provision else None,
-            notes=tuple(dict.fromkeys(notes)),
-            conditions=tuple(dict.fromkeys(conditions)),
+            citation=head.citation,
+            rule=head.rule,
+            rule_citations=head.rule_citations,
+            statute_text=head.statute_text,
+            notes=head.notes,
+            conditions=tuple(dict.fromkeys(conditions)) if len(conditions) > 1 else tuple(conditions),
             not_applied=tuple(not_applied),
-            facts=tuple(dict.fromkeys((path, "missing" if v is None else format_value(v, kind))
-                                      for path, v, kind in frame.facts)),
-            rows=tuple(dict.fromkeys((row.table, row.key, row.source) for row in frame.rows)),
+            facts=shown_facts,
+            rows=tuple(dict.fromkeys((row.table, row.key, row.source) for row in frame.rows)) if frame.rows else (),
             missing=tuple(sorted(outcome.missing)) if outcome else (),
             message=outcome.message if outcome else None,
             children=tuple(children),
-            date_convention=DATE_CONVENTION if top and _uses_dates(frame) else None,
-            provisional=static.provisional(citation),
+            date_convention=DATE_CONVENTION if top and self.dated else None,
+            provisional=head.provisional,
         )
 
 
@@ -240,20 +299,21 @@ def provisional_statements(ruleset: model.RuleSet, citation, provisions: dict | 
     return tuple(found)
 
 
-def _uses_dates(frame: Frame) -> bool:
-    return any(current.value.type.kind == "date" or any(kind == "date" for _, _, kind in current.facts)
-               for current in walk_frames(frame))
-
-
 def explain(ruleset: model.RuleSet, frame: Frame) -> Explanation:
     """The explanation tree of one evaluated value."""
     return _Explainer(ruleset).explain(frame)
 
 
+def provisional_of(ruleset: model.RuleSet, citation) -> tuple[str, ...]:
+    """`provisional_statements`, looked up in the rule set's cache."""
+    return static_of(ruleset).provisional(citation)
+
+
 def basis(frame: Frame) -> tuple[str, ...]:
     """Every citation whose rule contributed to this value, transitively, sorted."""
-    return tuple(sorted({str(rule.citation) for current in walk_frames(frame) if current.outcome is not None
-                         for rule in current.outcome.rules}))
+    citations = {rule.citation for current in walk_frames(frame) if current.outcome is not None
+                 for rule in current.outcome.rules}
+    return tuple(sorted({str(citation) for citation in citations}))
 
 
 def facts_used(frame: Frame) -> dict[str, object]:

@@ -18,7 +18,7 @@ from interpreter.evaluation.fact_positions import locate
 from interpreter.evaluation.datafile import parse_data
 from interpreter.language import model
 from interpreter.language import types as T
-from interpreter.language.derived import derived
+from interpreter.language.derived import derived, memo
 from interpreter.language.diagnostics import Diagnostic, did_you_mean, error
 from interpreter.language.limits import MAX_FACT_BYTES
 from interpreter.language.scalars import UNCHANGED, convert_scalar
@@ -176,31 +176,73 @@ class _Binder:
             self.report("E412", f"`{entity.collection}` is a list of {entity.name} records", entity.collection)
             return ()
         records, keys = [], {}
-        field_names = [f.name for f in entity.fields]
-        fields_by_name = self.derived.fields[entity.name]
+        readers = memo(self.ruleset, "fact readers", _field_readers)[entity.name]
+        collection = entity.collection
         for index, item in enumerate(raw):
-            path = f"{entity.collection}[{index}]"
             if not isinstance(item, dict):
-                self.report("E412", f"each entry of `{entity.collection}` is a mapping of fields", path)
+                self.report("E412", f"each entry of `{collection}` is a mapping of fields", f"{collection}[{index}]")
                 continue
             fields = {}
             for name, value in item.items():
-                field = fields_by_name.get(str(name))
-                if field is None:
-                    self.report("E411", f"{entity.name} has no field `{name}`", f"{path}.{name}",
-                                suggestions=did_you_mean(str(name), field_names))
-                    continue
-                fields[field.name] = self.convert(value, field.type, f"{path}.{name}")
+                reader = readers.get(name) if name.__class__ is str else None
+                taken = _SLOW if reader is None else reader(value)
+                if taken is _SLOW:
+                    self.bind_field(entity, fields, name, value, f"{collection}[{index}]")
+                else:
+                    fields[name] = taken
             key = fields.get(entity.key)
             key = None if key is None else str(key)
             if key is not None and key in keys:
-                self.report("E414", f"two {entity.name} records share the key {key!r} ({keys[key]} and {path})", path)
+                self.report("E414", f"two {entity.name} records share the key {key!r} ({keys[key]} and "
+                                    f"{collection}[{index}])", f"{collection}[{index}]")
             if key is not None:
-                keys[key] = path
+                keys[key] = f"{collection}[{index}]"
             # A record is named by its key wherever a user reads it (`imports[L27]`); only a
             # record without a key is named by its position in the file (`imports[3]`).
-            records.append(Record(entity.name, index, key, record_name(entity.collection, index, key), fields))
+            records.append(Record(entity.name, index, key, record_name(collection, index, key), fields))
         return tuple(records)
+
+    def bind_field(self, entity: model.Entity, fields: dict, name, value, path: str) -> None:
+        """One field the quick readers did not take: converted with every check, or reported."""
+        field = self.derived.fields[entity.name].get(str(name))
+        if field is None:
+            self.report("E411", f"{entity.name} has no field `{name}`", f"{path}.{name}",
+                        suggestions=did_you_mean(str(name), [f.name for f in entity.fields]))
+            return
+        fields[field.name] = self.convert(value, field.type, f"{path}.{name}")
+
+
+_SLOW = object()  # a quick reader's answer for a raw value it leaves to `_Binder.convert`
+
+
+def _field_readers(ruleset: model.RuleSet) -> dict[str, dict]:
+    """Entity -> field name -> a reader: raw value -> what `_Binder.convert` gives it, for the raw
+    values that need no check beyond their class (or membership of an enum), else `_SLOW`."""
+    variants = derived(ruleset).variants
+    return {name: {f.name: _reader(f.type, variants) for f in entity.fields} for name, entity in ruleset.entities.items()}
+
+
+def _reader(kind: T.Type, variants: dict):
+    unchanged = frozenset(cls for name, cls in UNCHANGED if name == kind.kind)
+    if kind.kind == "enum":
+        allowed = variants.get(kind.name, frozenset())
+        return lambda raw: raw if raw.__class__ is str and raw in allowed else None if raw is None else _SLOW
+    if kind.kind == "set" and kind.element.kind == "enum":
+        members = variants.get(kind.element.name, frozenset())  # variants are texts: an item in it is one
+
+        def read_variants(raw):
+            if raw.__class__ is list:
+                try:
+                    if members.issuperset(raw):
+                        return frozenset(raw)
+                except TypeError:  # an unhashable item (a mapping or list): reported by `convert`
+                    pass
+            return None if raw is None else _SLOW
+        return read_variants
+    if kind.kind == "set" and kind.element.kind == "text":
+        return lambda raw: (frozenset(raw) if raw.__class__ is list and all(item.__class__ is str for item in raw)
+                            else None if raw is None else _SLOW)
+    return lambda raw: raw if raw.__class__ in unchanged else None if raw is None else _SLOW
 
 
 def bind_facts(ruleset: model.RuleSet, data, file: str) -> tuple[FactBase | None, list[Diagnostic]]:

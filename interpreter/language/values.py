@@ -179,6 +179,8 @@ def apportion(total, places: int, part: int, shares) -> Decimal:
 
 def format_value(value, kind: str | None = None) -> str:
     """Human text for a runtime value of the given declared type kind."""
+    if value.__class__ is str:  # what the checks below give a text or a variant, without them
+        return value
     if isinstance(value, Unknown):
         return "unknown"
     if isinstance(value, bool):
@@ -197,7 +199,7 @@ def format_value(value, kind: str | None = None) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, (frozenset, set)):
-        return "{" + ", ".join(sorted(format_value(v) for v in value)) + "}"
+        return "{" + ", ".join(sorted(v if v.__class__ is str else format_value(v) for v in value)) + "}"
     return str(value)
 
 
