@@ -89,18 +89,20 @@ class Evaluator:
         indexes = derived(ruleset)
         self._exceptions: dict[str, list[model.Rule]] = indexes.exceptions
         self._roots: dict[str, tuple[model.Rule, ...]] = indexes.roots
+        self._variables: dict[str, str] = indexes.variables
 
     # ------------------------------------------------------------ values
 
     def outcome(self, value: model.Value, record: Record | None) -> Outcome:
-        key = (value.id, record.path if record else None)
+        key = (value.id, None if record is None else record.path)
         known = self._memo.get(key)
+        tracer = self.tracer
         if known is not None:
-            if self.tracer:
-                self.tracer.reuse(value, record)
+            if tracer is not None:
+                tracer.reuse(value, record)
             return known
-        if self.tracer:
-            self.tracer.enter(value, record)
+        if tracer is not None:
+            tracer.enter(value, record)
         try:
             outcome = self._compute(value, record)
         except (_DependencyFailed, EvaluationError) as failure:
@@ -108,29 +110,34 @@ class Evaluator:
         except RecursionError:
             outcome = Outcome("error", message="evaluation nested too deeply for this machine")
         self._memo[key] = outcome
-        if self.tracer:
-            self.tracer.exit(outcome)
+        if tracer is not None:
+            tracer.exit(outcome)
         return outcome
 
     def _compute(self, value: model.Value, record: Record | None) -> Outcome:
-        env = {}
-        if record is not None:
-            entity = self.ruleset.entities[value.owner]
-            env[entity.variable] = record
-        return outcome_of(self._siblings([self._rule_tree(rule, env) for rule in self._roots[value.id]]))
+        env = {} if record is None else {self._variables[value.owner]: record}
+        roots = self._roots[value.id]
+        if len(roots) == 1:  # what `_siblings` gives for one result
+            return outcome_of(self._rule_tree(roots[0], env))
+        return outcome_of(self._siblings([self._rule_tree(rule, env) for rule in roots]))
 
     def _rule_tree(self, rule: model.Rule, env: dict):
-        below = self._siblings([self._rule_tree(r, env) for r in self._exceptions.get(rule.label, ())])
-        if isinstance(below, (_Applies, _Conflict)):
-            if self.tracer:
-                self.tracer.rule(RuleEvent(rule, "overridden"))
+        exceptions = self._exceptions.get(rule.label)
+        below = self._siblings([self._rule_tree(r, env) for r in exceptions]) if exceptions else _NOT_APPLIES
+        tracer = self.tracer
+        if below.__class__ is _Applies or below.__class__ is _Conflict:
+            if tracer is not None:
+                tracer.rule(RuleEvent(rule, "overridden"))
             return below
-        condition = True if rule.condition is None else self.eval(rule.condition, env)
-        if self.tracer and rule.condition is not None:
-            self.tracer.operand(rule.condition, condition)
+        if rule.condition is None:
+            condition = True
+        else:
+            condition = self.eval(rule.condition, env)
+            if tracer is not None and tracer.top is not None:
+                tracer.top.operands[id(rule.condition)] = condition
         if condition is False:
-            if self.tracer:
-                self.tracer.rule(RuleEvent(rule, "not_applied", condition))
+            if tracer is not None:
+                tracer.rule(RuleEvent(rule, "not_applied", condition))
             return below
         if condition is True:
             consequence = self.eval(rule.consequence, env)
@@ -140,9 +147,12 @@ class Evaluator:
             except EvaluationError:
                 # The rule may not apply at all, so its value cannot fail the decision.
                 consequence = Unknown(frozenset())
-        result, status = combine_rule(rule, below, condition, consequence)
-        if self.tracer:
-            self.tracer.rule(RuleEvent(rule, status, condition, consequence))
+        if condition is True and below.__class__ is _NotApplies and consequence.__class__ is not Unknown:
+            result, status = _Applies(consequence, (rule,)), "applied"  # what `combine_rule` gives here
+        else:
+            result, status = combine_rule(rule, below, condition, consequence)
+        if tracer is not None:
+            tracer.rule(RuleEvent(rule, status, condition, consequence))
         return result
 
     @staticmethod
@@ -188,9 +198,21 @@ class Evaluator:
             method = _METHODS[node.__class__] = getattr(Evaluator, "_" + node.__class__.__name__)
         return method(self, node, env)
 
+    def _evaluated(self, node, env: dict):
+        """`eval` and `_traced` in one step (the hot path of conditions)."""
+        method = _METHODS.get(node.__class__)
+        if method is None:
+            method = _METHODS[node.__class__] = getattr(Evaluator, "_" + node.__class__.__name__)
+        value = method(self, node, env)
+        tracer = self.tracer
+        if tracer is not None and tracer.top is not None:
+            tracer.top.operands[id(node)] = value
+        return value
+
     def _traced(self, node, value):
-        if self.tracer:
-            self.tracer.operand(node, value)
+        tracer = self.tracer
+        if tracer is not None and tracer.top is not None:
+            tracer.top.operands[id(node)] = value
         return value
 
     def _Const(self, node, env):
@@ -213,13 +235,15 @@ class Evaluator:
         return env[node.name]
 
     def _FieldRef(self, node, env):
-        subject = self.eval(node.subject, env)
-        if isinstance(subject, Unknown):
+        subject = node.subject
+        subject = env[subject.name] if subject.__class__ is model.Var else self.eval(subject, env)
+        if subject.__class__ is Unknown:
             return subject
         value = subject.fields.get(node.field)
         path = f"{subject.path}.{node.field}"
-        if self.tracer:
-            self.tracer.fact(path, value, node.type.kind)
+        tracer = self.tracer
+        if tracer is not None and tracer.top is not None:
+            tracer.top.facts.append((path, value, node.type.kind))
         if value is None:
             return Unknown(frozenset({path}))
         if node.type.kind == "entity":
@@ -227,10 +251,10 @@ class Evaluator:
         return value
 
     def _ValueRef(self, node, env):
-        record = None
-        if node.subject is not None:
-            record = self.eval(node.subject, env)
-            if isinstance(record, Unknown):
+        record = subject = node.subject
+        if subject is not None:
+            record = env[subject.name] if subject.__class__ is model.Var else self.eval(subject, env)
+            if record.__class__ is Unknown:
                 return record
         return self.value_of(node.value_id, record)
 
@@ -292,17 +316,18 @@ class Evaluator:
         op = node.op
         if op in ("and", "or"):
             decisive = op == "or"
-            left = self._traced(node.left, self.eval(node.left, env))
+            left = self._evaluated(node.left, env)
             if left is decisive:
                 return self._traced(node, decisive)
-            right = self._traced(node.right, self.eval(node.right, env))
+            right = self._evaluated(node.right, env)
             if right is decisive:
                 return self._traced(node, decisive)
-            missing = unknown_of(left, right)
-            return self._traced(node, missing if missing is not None else (not decisive))
+            if left.__class__ is Unknown or right.__class__ is Unknown:
+                return self._traced(node, unknown_of(left, right))
+            return self._traced(node, not decisive)
         left, right = self.eval(node.left, env), self.eval(node.right, env)
-        missing = unknown_of(left, right)
-        if missing is not None:
+        if left.__class__ is Unknown or right.__class__ is Unknown:
+            missing = unknown_of(left, right)
             return self._traced(node, missing) if op in ("=", "!=", "<", "<=", ">", ">=") else missing
         if op in ("=", "!=", "<", "<=", ">", ">="):
             return self._traced(node, _compare(op, left, right))
@@ -317,7 +342,7 @@ class Evaluator:
         return self._traced(node, not found if node.negated else found)
 
     def _If(self, node, env):
-        condition = self._traced(node.condition, self.eval(node.condition, env))
+        condition = self._evaluated(node.condition, env)
         if condition is True:
             return self.eval(node.then, env)
         if condition is False:
@@ -328,7 +353,7 @@ class Evaluator:
         return condition | (unknown_of(then, otherwise) or Unknown(frozenset()))
 
     def _AllAnyOf(self, node, env):
-        items = [self._traced(item, self.eval(item, env)) for item in node.items]
+        items = [self._evaluated(item, env) for item in node.items]
         return self._traced(node, _kleene(node.kind, items))
 
     def _Quantifier(self, node, env):

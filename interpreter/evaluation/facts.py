@@ -213,6 +213,7 @@ class _Binder:
 
 
 _SLOW = object()  # a quick reader's answer for a raw value it leaves to `_Binder.convert`
+_TEXT_ONLY = frozenset({str})
 
 
 def _field_readers(ruleset: model.RuleSet) -> dict[str, dict]:
@@ -240,7 +241,7 @@ def _reader(kind: T.Type, variants: dict):
             return None if raw is None else _SLOW
         return read_variants
     if kind.kind == "set" and kind.element.kind == "text":
-        return lambda raw: (frozenset(raw) if raw.__class__ is list and all(item.__class__ is str for item in raw)
+        return lambda raw: (frozenset(raw) if raw.__class__ is list and set(map(type, raw)) <= _TEXT_ONLY
                             else None if raw is None else _SLOW)
     return lambda raw: raw if raw.__class__ in unchanged else None if raw is None else _SLOW
 

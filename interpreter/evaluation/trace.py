@@ -65,43 +65,47 @@ class Tracer:
         self.roots: list[Frame] = []
         self._stack: list[Frame] = []
         self._frames: dict[tuple[str, str | None], Frame] = {}
+        self.top: Frame | None = None  # the frame being recorded (the top of the stack)
 
     @property
     def current(self) -> Frame | None:
-        return self._stack[-1] if self._stack else None
+        return self.top
 
     def enter(self, value, record) -> None:
         frame = Frame(value, record)
         self._frames[(value.id, record.path if record else None)] = frame
-        if self._stack:
-            self._stack[-1].children.append(frame)
+        if self.top is not None:
+            self.top.children.append(frame)
         else:
             self.roots.append(frame)
         self._stack.append(frame)
+        self.top = frame
 
     def exit(self, outcome) -> None:
-        self._stack.pop().outcome = outcome
+        stack = self._stack
+        stack.pop().outcome = outcome
+        self.top = stack[-1] if stack else None
 
     def reuse(self, value, record) -> None:
         frame = self._frames.get((value.id, record.path if record else None))
-        if frame is not None and self._stack:
-            self._stack[-1].children.append(Reference(frame))
+        if frame is not None and self.top is not None:
+            self.top.children.append(Reference(frame))
 
     def frame_for(self, value, record) -> Frame | None:
         return self._frames.get((value.id, record.path if record else None))
 
     def rule(self, event: RuleEvent) -> None:
-        if self._stack:
-            self._stack[-1].rules.append(event)
+        if self.top is not None:
+            self.top.rules.append(event)
 
     def fact(self, path: str, value, kind: str | None = None) -> None:
-        if self._stack:
-            self._stack[-1].facts.append((path, value, kind))
+        if self.top is not None:
+            self.top.facts.append((path, value, kind))
 
     def row(self, row) -> None:
-        if self._stack:
-            self._stack[-1].rows.append(row)
+        if self.top is not None:
+            self.top.rows.append(row)
 
     def operand(self, expr, value) -> None:
-        if self._stack:
-            self._stack[-1].operands[id(expr)] = value
+        if self.top is not None:
+            self.top.operands[id(expr)] = value

@@ -1,8 +1,9 @@
 """Derived: a checked RuleSet -> indexes computed from it once and reused by every evaluation.
 
 input: a `model.RuleSet` (frozen after `resolve`); output: a `Derived` with the exceptions of
-each rule, the root rules of each value, each entity's fields by name and each enum's variants
-as a set, plus `memo(ruleset, name, build)` for other per-rule-set work (explanation texts, ...).
+each rule, the root rules of each value, each entity's fields by name, each enum's variants
+as a set and each entity's variable, plus `memo(ruleset, name, build)` for other per-rule-set work
+(explanation texts, ...).
 Guarantees: everything here is a pure function of the rule set, computed at most once per rule
 set object while it is alive (entries are dropped when the rule set is garbage-collected), so
 using an index gives exactly what recomputing it would.
@@ -59,6 +60,7 @@ class Derived:
         for entity in ruleset.entities.values():
             self.by_collection.setdefault(entity.collection, entity)
         self.variants: dict[str, frozenset] = {name: frozenset(e.variants) for name, e in ruleset.enums.items()}
+        self.variables: dict[str, str] = {name: entity.variable for name, entity in ruleset.entities.items()}
 
 
 def derived(ruleset: model.RuleSet) -> Derived:
