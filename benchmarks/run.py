@@ -8,7 +8,8 @@ Measures (see docs/performance.md for the figures and the targets):
   and engine-only (chunks already read, columnar engine and, on a sample, the row-wise closures);
 - the same decision hand-written (benchmarks/baselines.py) as a plain-Python loop and as polars
   expressions, engine-only and end to end, checked to give the same answers as `rules batch`;
-- per-decision latency through the public API (evaluate one line; and with its explanation);
+- per-decision latency through the public API (evaluate one line; and with its explanation), and
+  stage by stage (benchmarks/latency.py: bind, decide, explanation tree, explanation JSON);
 - load + check of the RAMSA rule set, cold (a new process) and cached (again in one process);
 - peak memory (maximum RSS) of the `rules batch` process at every size;
 - optionally (--dask) `rules batch --engine dask` on a LocalCluster.
@@ -181,6 +182,9 @@ def main() -> None:
     print(f"public API, one decision only (api.decide, evaluating what {target} depends on): "
           f"median {single:,.0f} µs; with its explanation {single_explained:,.0f} µs (target 50 µs)")
     print(f"compiled session, the 4 decisions of one line (no explanation): median {decide:,.1f} µs")
+    import latency
+
+    latency.stages(loaded)  # the same decision stage by stage, with the facts varied on every call
 
     # ------------------------------------------------------------ load + check
     probe = ("import time; t0 = time.perf_counter(); from interpreter import api; t1 = time.perf_counter(); "

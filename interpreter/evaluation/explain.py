@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import attrs
 
-from interpreter.evaluation.trace import Frame, Reference, walk_frames
+from interpreter.evaluation.trace import Frame, Reference, frames_below
 from interpreter.language import model
 from interpreter.language.derived import memo
 from interpreter.language.values import DATE_CONVENTION, Unknown, format_value
@@ -77,7 +77,7 @@ class _Head:
     """What one node shows that depends only on its value and the rules that gave it."""
 
     __slots__ = ("citation", "rule", "rule_citations", "statute_text", "notes", "provisional", "parts", "boolean",
-                 "dated")
+                 "dated", "distinct")
 
     def __init__(self, static: "_Static", value: model.Value, applied: tuple):
         main_rule = applied[0] if applied else None
@@ -98,6 +98,10 @@ class _Head:
         self.parts = tuple((static.parts(expr), is_consequence) for rule in applied
                            for expr, is_consequence in ((rule.condition, False), (rule.consequence, True))
                            if expr is not None and (not is_consequence or self.boolean))
+        # Conditions are equal only if their texts and citations are: when no two parts share both,
+        # the conditions of a node need no de-duplication.
+        described = [(part[1], part[2]) for parts, _ in self.parts for part in parts]
+        self.distinct = len(set(described)) == len(described)
 
 
 class _Static:
@@ -110,7 +114,8 @@ class _Static:
         self._provisional: dict = {}  # citation -> provisional statements
         self._text: dict[int, str] = {}  # id(citation) -> str(citation)
         self._heads: dict[tuple, _Head] = {}  # (id(value), id(rule), ...) -> _Head
-        # (id(part), holds) -> the Condition: frozen, so one object serves every explanation
+        # (id(part), holds) -> the Condition: frozen, so one object serves every explanation (only for
+        # the four `_SHARED_HOLDS`, so that what is kept is bounded by the rule set, not by the facts seen)
         self._conditions: dict[tuple, Condition] = {}
 
     def head(self, value: model.Value, applied: tuple) -> _Head:
@@ -127,7 +132,9 @@ class _Static:
         return known
 
     def condition(self, part: tuple, holds) -> Condition:
-        key = (part[0], holds.__class__, holds)  # the class keeps True apart from a text "True"
+        if holds.__class__ is str and holds not in _SHARED_HOLDS:
+            return Condition(part[1], part[2], holds)  # a value read from the facts: not kept past this call
+        key = (part[0], holds)  # True, False, "unknown" or "not evaluated"
         known = self._conditions.get(key)
         if known is None:
             known = self._conditions[key] = Condition(part[1], part[2], holds)
@@ -161,6 +168,7 @@ def static_of(ruleset: model.RuleSet) -> _Static:
 
 
 _NOT_EVALUATED = "not evaluated"
+_SHARED_HOLDS = frozenset({"unknown", _NOT_EVALUATED})
 
 
 def _holds(raw):
@@ -242,7 +250,7 @@ class _Explainer:
             rule_citations=head.rule_citations,
             statute_text=head.statute_text,
             notes=head.notes,
-            conditions=tuple(dict.fromkeys(conditions)) if len(conditions) > 1 else tuple(conditions),
+            conditions=tuple(conditions) if head.distinct else tuple(dict.fromkeys(conditions)),
             not_applied=tuple(not_applied),
             facts=shown_facts,
             rows=tuple(dict.fromkeys((row.table, row.key, row.source) for row in frame.rows)) if frame.rows else (),
@@ -309,17 +317,18 @@ def provisional_of(ruleset: model.RuleSet, citation) -> tuple[str, ...]:
     return static_of(ruleset).provisional(citation)
 
 
-def basis(frame: Frame) -> tuple[str, ...]:
-    """Every citation whose rule contributed to this value, transitively, sorted."""
-    citations = {rule.citation for current in walk_frames(frame) if current.outcome is not None
+def basis(frame: Frame, frames: list[Frame] | None = None) -> tuple[str, ...]:
+    """Every citation whose rule contributed to this value, transitively, sorted.
+    `frames`: `frames_below(frame)`, if the caller has it already."""
+    citations = {rule.citation for current in (frames or frames_below(frame)) if current.outcome is not None
                  for rule in current.outcome.rules}
     return tuple(sorted({str(citation) for citation in citations}))
 
 
-def facts_used(frame: Frame) -> dict[str, object]:
+def facts_used(frame: Frame, frames: list[Frame] | None = None) -> dict[str, object]:
     """Every fact read while computing this value, transitively."""
     used: dict[str, object] = {}
-    for current in walk_frames(frame):
+    for current in frames or frames_below(frame):
         for path, value, _ in current.facts:
             used.setdefault(path, value)
     return dict(sorted(used.items()))

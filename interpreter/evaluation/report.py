@@ -15,8 +15,9 @@ from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
-from interpreter.evaluation.explain import Condition, Explanation
+from interpreter.evaluation.explain import Condition, Explanation, basis, facts_used
 from interpreter.evaluation.facts import Record
+from interpreter.evaluation.trace import frames_below
 from interpreter.language.ast import Duration
 from interpreter.language.diagnostics import Diagnostic
 from interpreter.language.source import SourceRegistry
@@ -127,6 +128,7 @@ def _rescues(node: Explanation) -> list[str]:
 def decision_json(decision, explanation: Explanation | None, ruleset=None) -> dict:
     outcome = decision.outcome
     kind = decision.value.type.kind
+    frames = frames_below(decision.frame)
     document = {
         "target": decision.target,
         "decision": decision.value.id,
@@ -137,8 +139,8 @@ def decision_json(decision, explanation: Explanation | None, ruleset=None) -> di
         "display": format_value(outcome.value, kind) if outcome.decided else outcome.status,
         "type": str(decision.value.type),
         "citations": list(decision.citations),
-        "basis": list(decision.basis),
-        "facts": {path: json_value(value) for path, value in decision.facts.items()},
+        "basis": list(basis(decision.frame, frames)),
+        "facts": {path: json_value(value) for path, value in facts_used(decision.frame, frames).items()},
         "missing_facts": sorted(outcome.missing),
         "message": outcome.message,
         "provisional": list(decision.provisional(ruleset)) if ruleset is not None else [],

@@ -44,14 +44,21 @@ class Reference:
 
 def walk_frames(frame: Frame):
     """This frame and every frame below it, each once (references followed)."""
-    stack, seen = [frame], set()
+    return iter(frames_below(frame))
+
+
+def frames_below(frame: Frame) -> list[Frame]:
+    """`walk_frames` as a list, in the same order."""
+    stack, seen, found = [frame], set(), []
     while stack:
         current = stack.pop()
         if id(current) in seen:
             continue
         seen.add(id(current))
-        yield current
-        stack.extend(c.frame if isinstance(c, Reference) else c for c in current.children)
+        found.append(current)
+        for child in current.children:
+            stack.append(child.frame if child.__class__ is Reference else child)
+    return found
 
 
 def target_name(value, record) -> str:

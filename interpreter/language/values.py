@@ -179,8 +179,13 @@ def apportion(total, places: int, part: int, shares) -> Decimal:
 
 def format_value(value, kind: str | None = None) -> str:
     """Human text for a runtime value of the given declared type kind."""
-    if value.__class__ is str:  # what the checks below give a text or a variant, without them
+    cls = value.__class__  # the commonest exact classes first: what the checks below give them
+    if cls is str:
         return value
+    if cls is bool:
+        return "true" if value else "false"
+    if cls is dt.date:
+        return value.isoformat()
     if isinstance(value, Unknown):
         return "unknown"
     if isinstance(value, bool):
