@@ -6,7 +6,9 @@ and the citations of the treatment, rate and duty (as `rules batch` writes them)
 the legal logic of rules/ramsa §§3, 4(g) and 5 and take the reference data (USGS list, Section 301
 rates, covered nations) and the Alliance members in force from the same files and GLOBALS, so
 their answers can be checked against `rules batch` on the same lines (`check_against`). Like
-most hand-written code they handle only complete lines: a missing fact is not reported as such.
+most hand-written code they handle only complete lines: a missing fact is not reported as such;
+but the Section 301 table is partial, as in the rule set, so a code it has no row for leaves the
+rate and the duty undetermined (None, no citation), as `rules batch` does.
 """
 from __future__ import annotations
 
@@ -45,18 +47,19 @@ class Reference:
         live = [start for m, start, end in self.mineral_rows if m == mineral and start <= day and (end is None or day < end)]
         return bool(live) and max(live) > REFERENCE_DATE
 
-    def rate(self, hts: str) -> Decimal:
-        """Section 301 rate on 2026-01-01 by longest HTS prefix with a row in force (0 if none)."""
-        known = self._rates.get(hts)
-        if known is None:
-            code = "".join(c for c in hts if c.isalnum())
-            known = Decimal(0)
-            for prefix in sorted({p for p, _, _ in self.rate_rows if code.startswith(p)}, key=len, reverse=True):
-                live = [(start, rate) for p, rate, start in self.rate_rows if p == prefix and start <= REFERENCE_DATE]
-                if live:
-                    known = max(live)[1]
-                    break
-            self._rates[hts] = known
+    def rate(self, hts: str) -> Decimal | None:
+        """Section 301 rate on 2026-01-01 by longest HTS prefix with a row in force (None if none:
+        the table is partial, so the rate is not known)."""
+        if hts in self._rates:
+            return self._rates[hts]
+        code = "".join(c for c in hts if c.isalnum())
+        known = None
+        for prefix in sorted({p for p, _, _ in self.rate_rows if code.startswith(p)}, key=len, reverse=True):
+            live = [(start, rate) for p, rate, start in self.rate_rows if p == prefix and start <= REFERENCE_DATE]
+            if live:
+                known = max(live)[1]
+                break
+        self._rates[hts] = known
         return known
 
 
@@ -87,10 +90,13 @@ def python_loop(columns: dict, ref: Reference):
                 treatment = "section_301_matching"
             elif origin in members and entry >= members[origin]:
                 treatment = "alliance_duty_free"
+        cited = CITE[treatment]
         if treatment == "section_301_matching":
             rate = rate_of(hts)
-            basis = int(rate * 10000)
-            duty = (cents * basis + 5000) // 10000
+            if rate is None:  # no row in the partial table: undetermined
+                duty, cited = None, (cited[0], "", "")
+            else:
+                duty = (cents * int(rate * 10000) + 5000) // 10000
         elif treatment == "alliance_duty_free":
             rate, duty = Decimal(0), 0
         else:
@@ -98,7 +104,7 @@ def python_loop(columns: dict, ref: Reference):
         treatments.append(treatment)
         rates.append(rate)
         duties.append(duty)
-        citations.append(CITE[treatment])
+        citations.append(cited)
     return treatments, rates, duties, citations
 
 
@@ -109,7 +115,7 @@ def polars_frame(frame, ref: Reference):
     later = sorted({m for m, start, _ in ref.mineral_rows if start > REFERENCE_DATE})
     later_from = {m: min(s for mm, s, _ in ref.mineral_rows if mm == m and s > REFERENCE_DATE) for m in later}
     codes = frame.get_column("hts").unique().to_list()
-    rate_map = {code: int(ref.rate(code) * 10000) for code in codes}
+    rate_map = {code: None if ref.rate(code) is None else int(ref.rate(code) * 10000) for code in codes}
     mineral_ok = pl.col("mineral").is_in(sorted(ref.listed_2026))
     for mineral, start in later_from.items():
         mineral_ok = mineral_ok | ((pl.col("mineral") == mineral) & (pl.col("entry_date") >= start))
@@ -127,10 +133,14 @@ def polars_frame(frame, ref: Reference):
         pl.when(matching).then((pl.col("customs_cents") * basis + 5000) // 10000).when(free).then(0).alias("duty_cents"),
     )
     cite = {k: v[0] for k, v in CITE.items()}, {k: v[1] for k, v in CITE.items()}, {k: v[2] for k, v in CITE.items()}
+    # no row in the partial Section 301 table: undetermined, no citation
+    undetermined = (pl.col("treatment") == "section_301_matching") & pl.col("rate_basis_points").is_null()
     return out.with_columns(
         pl.col("treatment").replace_strict(cite[0], return_dtype=pl.Utf8).alias("treatment_citations"),
-        pl.col("treatment").replace_strict(cite[1], return_dtype=pl.Utf8).alias("duty_rate_citations"),
-        pl.col("treatment").replace_strict(cite[2], return_dtype=pl.Utf8).alias("duty_amount_citations"),
+        pl.when(undetermined).then(pl.lit("")).otherwise(
+            pl.col("treatment").replace_strict(cite[1], return_dtype=pl.Utf8)).alias("duty_rate_citations"),
+        pl.when(undetermined).then(pl.lit("")).otherwise(
+            pl.col("treatment").replace_strict(cite[2], return_dtype=pl.Utf8)).alias("duty_amount_citations"),
     )
 
 

@@ -45,15 +45,22 @@ class C:
     const: object = None  # the Python value when the expression does not depend on the record
     is_const: bool = False
     record: bool = False  # the record itself (only as the subject of a field or value)
+    mis: dict = attrs.field(factory=dict)  # missing mask (`missing`): 0 where the value is known
 
 
 @attrs.frozen
 class R:
-    """A rule (tree) result per row: applies, value, mask of rules applied, fallback flag."""
+    """A rule (tree) result per row: applies (`app`, with the value and the mask of the rules applied),
+    undecided (`und`, with the missing mask `mis` and, where `pok`, the one value `poss` it could
+    take, as `evaluate._Undecided.possible`), or neither (not applicable); `fb`: decide row by row."""
     app: object
     val: C
     mask: object
     fb: object
+    und: object = None  # None: never undecided
+    mis: dict = attrs.field(factory=dict)
+    poss: object = None
+    pok: object = None
 
 
 def _pl():

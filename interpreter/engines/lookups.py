@@ -6,7 +6,7 @@ columns to the frame; keys with more than MAX_SLOTS candidate rows use `find` pe
 """
 from __future__ import annotations
 
-from interpreter.engines.columns import _DECIMAL_KINDS, MAX_SCALE, C, Unsupported, _dtype, _pl, _scale_of, _scaled
+from interpreter.engines.columns import _DECIMAL_KINDS, MAX_SCALE, C, Unsupported, _dtype, _or, _pl, _scale_of, _scaled
 from interpreter.language.values import Unknown
 
 MAX_SLOTS = 16
@@ -39,9 +39,12 @@ class _LookupSite:
         # period, supplied rows, prefix keys) runs `TableData.lookup` per distinct (key, date).
         self.slots_exact = table.simple
         self.columns: dict[str, tuple] = {}  # column -> (frame column, kind, scale, values Series)
-        self.unknown = self.prefix + "unk"
-        # raised where `lookup` is unknown: the row-wise engine names what is missing
-        self.fb = pl.col(self.unknown)
+        self.unknown = self.prefix + "unk"  # where `lookup` is unknown (a partial table, ...)
+        self.text = self.prefix + "mis"  # ... and the name of what is missing
+        self.unknown_here = self.known & pl.col(self.unknown)
+        self.found = self.known & ~pl.col(self.unknown)  # where the lookup gave a row or None
+        self.fb = _or(key.fb, when.fb)
+        self.mis: dict = {}  # set by the program: what is missing where the row is unknown
         self.index = {id(row): i for i, row in enumerate(table.rows)}
         self._cache: dict = {}
         self._slots: dict = {}  # key -> [(rank, from, until, index)] in find's order
@@ -63,7 +66,7 @@ class _LookupSite:
         return known[0], known[2]
 
     def _find(self, key, when) -> tuple:
-        """(index of the row `lookup` gives, or None; whether the lookup is unknown)."""
+        """(index of the row `lookup` gives, or None; whether the lookup is unknown; what is missing)."""
         wanted = (key, when)
         found = self._cache.get(wanted)
         if found is None:
@@ -71,9 +74,9 @@ class _LookupSite:
                 self._cache.clear()
             row = self.table.lookup(str(key), when if self.dated else None)
             if isinstance(row, Unknown):
-                found = (None, True)
+                found = (None, True, "; ".join(sorted(row.missing)))
             else:
-                found = (None if row is None else self.index[id(row)], False)
+                found = (None if row is None else self.index[id(row)], False, None)
             self._cache[wanted] = found
         return found
 
@@ -103,9 +106,10 @@ class _LookupSite:
         if self.fixed_date:
             when = self.when.const if self.when.is_const and not isinstance(self.when.const, Unknown) else None
             usable = when is not None or not self.dated
-            found = [self._find(k, when) if usable else (None, False) for k in distinct]
+            found = [self._find(k, when) if usable else (None, False, None) for k in distinct]
             frame = frame.with_columns(per_key([f[0] for f in found], pl.Int64).alias(self.idx),
-                                       per_key([f[1] for f in found], pl.Boolean).fill_null(False).alias(self.unknown))
+                                       per_key([f[1] for f in found], pl.Boolean).fill_null(False).alias(self.unknown),
+                                       per_key([f[2] for f in found], pl.Utf8).alias(self.text))
         else:
             candidates = [self._candidates(k) for k in distinct] if self.slots_exact else []
             width = max((len(c) for c in candidates), default=0)
@@ -113,7 +117,8 @@ class _LookupSite:
                 pairs = frame.select(keys, dates).unique().drop_nulls()
                 found = [self._find(k, w) for k, w in pairs.iter_rows()]
                 mapping = pairs.with_columns(pl.Series(self.idx, [f[0] for f in found], dtype=pl.Int64),
-                                             pl.Series(self.unknown, [f[1] for f in found], dtype=pl.Boolean))
+                                             pl.Series(self.unknown, [f[1] for f in found], dtype=pl.Boolean),
+                                             pl.Series(self.text, [f[2] for f in found], dtype=pl.Utf8))
                 frame = frame.join(mapping, on=[self.prefix + "k", self.prefix + "w"], how="left",
                                    maintain_order="left").with_columns(pl.col(self.unknown).fill_null(False))
             else:
@@ -129,7 +134,8 @@ class _LookupSite:
                     best = pl.select(pl.when(better).then(index).otherwise(best)).to_series()
                     best_from = pl.select(pl.when(better).then(start).otherwise(best_from)).to_series()
                     best_rank = pl.select(pl.when(better).then(rank).otherwise(best_rank)).to_series()
-                frame = frame.with_columns(best.alias(self.idx), pl.lit(False).alias(self.unknown))
+                frame = frame.with_columns(best.alias(self.idx), pl.lit(False).alias(self.unknown),
+                                           pl.lit(None, pl.Utf8).alias(self.text))
         idx = frame.get_column(self.idx)
         gather = idx.fill_null(len(self.table.rows))  # the extra null at the end of each values Series
         return frame.with_columns([series.gather(gather).alias(name) for name, _, _, series in self.columns.values()])
