@@ -98,3 +98,30 @@ def test_quick_fact_readers_take_only_what_the_full_conversion_gives(acts, act):
                 assert quick == full and type(quick) is type(full), (field, raw)
                 taken += 1
     assert taken and declined
+
+
+def test_an_explanation_holds_each_part_in_its_own_field(acts):
+    """The explainer builds nodes positionally: each field holds what its name says."""
+    from interpreter.evaluation.explain import Condition, Explanation
+    from interpreter.language.values import DATE_CONVENTION
+
+    loaded = acts["ramsa"]
+    example = os.path.join(ROOT, "rules", "ramsa", "examples", "imports_2026.yaml")
+    _, top = api.decide(loaded, example, "imports[L05].treatment")
+    assert (top.target, top.status, top.value) == ("imports[L05].treatment", "decided", "section_301_matching")
+    assert top.description == "the duty treatment of the line under the Act"
+    assert (top.citation, top.rule, top.rule_citations) == ("RAMSA §5", "section_5_prevails_over_4g", ("RAMSA §5",))
+    assert top.statute_text.startswith("Upon the entry into force of the first agreement")
+    assert top.notes and top.notes[0].startswith("Interpretation:")
+    assert top.conditions[0] == Condition("the good is a mined or processed critical mineral or a select "
+                                          "derivative product", "RAMSA §4(g)", True)
+    assert [r.label for r in top.not_applied][:1] == ["alliance_duty_free"]
+    assert (top.facts, top.rows, top.missing, top.message, top.provisional) == ((), (), (), None, ())
+    assert top.date_convention == DATE_CONVENTION
+    first = top.children[0]
+    assert isinstance(first, Explanation) and first.target == "imports[L05].covered_good"
+    assert first.date_convention is None  # said once, at the top
+    lines = [c for c in top.children if isinstance(c, Explanation)]
+    line_facts = [fact for node in lines for child in node.children if isinstance(child, Explanation)
+                  for fact in child.facts]
+    assert ("imports[L05].form", "permanent_magnet") in line_facts

@@ -240,25 +240,26 @@ class _Explainer:
                 children.append(self.explain(target, top=False))
         status = outcome.status if outcome else "undetermined"
         shown_value = format_value(outcome.value, value.type.kind) if status == "decided" else status
+        # Positional, in the order of Explanation's fields (a call by keyword costs half as much again)
         return Explanation(
-            target=frame.target,
-            description=value.description,
-            status=status,
-            value=shown_value,
-            citation=head.citation,
-            rule=head.rule,
-            rule_citations=head.rule_citations,
-            statute_text=head.statute_text,
-            notes=head.notes,
-            conditions=tuple(conditions) if head.distinct else tuple(dict.fromkeys(conditions)),
-            not_applied=tuple(not_applied),
-            facts=shown_facts,
-            rows=tuple(dict.fromkeys((row.table, row.key, row.source) for row in frame.rows)) if frame.rows else (),
-            missing=tuple(sorted(outcome.missing)) if outcome else (),
-            message=outcome.message if outcome else None,
-            children=tuple(children),
-            date_convention=DATE_CONVENTION if top and self.dated else None,
-            provisional=head.provisional,
+            frame.target,  # target
+            value.description,  # description
+            status,
+            shown_value,  # value
+            head.citation,
+            head.rule,
+            head.rule_citations,
+            head.statute_text,
+            head.notes,
+            tuple(conditions) if head.distinct else tuple(dict.fromkeys(conditions)),  # conditions
+            tuple(not_applied),
+            shown_facts,  # facts
+            tuple(dict.fromkeys((row.table, row.key, row.source) for row in frame.rows)) if frame.rows else (),  # rows
+            tuple(sorted(outcome.missing)) if outcome else (),  # missing
+            outcome.message if outcome else None,  # message
+            tuple(children),
+            DATE_CONVENTION if top and self.dated else None,  # date_convention
+            head.provisional,
         )
 
 

@@ -30,6 +30,11 @@ OUTPUT_VERSION = 1
 # ---------------------------------------------------------------- JSON
 
 def json_value(value, kind: str | None = None):
+    cls = value.__class__  # the commonest exact classes first: what the checks below give them
+    if cls is str or cls is bool:
+        return value
+    if cls is dt.date:
+        return value.isoformat()
     if value is None or isinstance(value, Unknown):
         return None
     if isinstance(value, bool):
@@ -62,7 +67,7 @@ def explanation_json(node: Explanation) -> dict:
         "rule_citations": list(node.rule_citations),
         "statute_text": node.statute_text,
         "notes": list(node.notes),
-        "conditions": [_condition_json(c) for c in node.conditions],
+        "conditions": [{"condition": c.text, "citation": c.citation, "holds": c.holds} for c in node.conditions],
         "rules_not_applied": [
             {"rule": r.label, "citation": r.citation, "status": r.status,
              "failed_conditions": [_condition_json(c) for c in r.failed]}
