@@ -112,7 +112,7 @@ class _Static:
         self.provisions = {p.citation: p for p in ruleset.provisions}
         self._parts: dict[int, tuple] = {}  # id(expr) -> ((id(part), text, citation, part), ...)
         self._provisional: dict = {}  # citation -> provisional statements
-        self._text: dict[int, str] = {}  # id(citation) -> str(citation)
+        self._text: dict[int, tuple] = {}  # id(citation) -> (citation, str(citation))
         self._heads: dict[tuple, _Head] = {}  # (id(value), id(rule), ...) -> _Head
         # (id(part), holds) -> the Condition: frozen, so one object serves every explanation (only for
         # the four `_SHARED_HOLDS`, so that what is kept is bounded by the rule set, not by the facts seen)
@@ -158,9 +158,9 @@ class _Static:
 
     def text(self, citation) -> str:
         known = self._text.get(id(citation))
-        if known is None:
-            known = self._text[id(citation)] = str(citation)
-        return known
+        if known is None or known[0] is not citation:  # kept with its citation: an id is never reused here
+            known = self._text[id(citation)] = (citation, str(citation))
+        return known[1]
 
 
 def static_of(ruleset: model.RuleSet) -> _Static:
@@ -318,12 +318,14 @@ def provisional_of(ruleset: model.RuleSet, citation) -> tuple[str, ...]:
     return static_of(ruleset).provisional(citation)
 
 
-def basis(frame: Frame, frames: list[Frame] | None = None) -> tuple[str, ...]:
+def basis(frame: Frame, frames: list[Frame] | None = None, ruleset: model.RuleSet | None = None) -> tuple[str, ...]:
     """Every citation whose rule contributed to this value, transitively, sorted.
-    `frames`: `frames_below(frame)`, if the caller has it already."""
-    citations = {rule.citation for current in (frames or frames_below(frame)) if current.outcome is not None
-                 for rule in current.outcome.rules}
-    return tuple(sorted({str(citation) for citation in citations}))
+    `frames`: `frames_below(frame)`, if the caller has it already; `ruleset`: the rule set of the
+    frames, whose citation texts are then looked up, not made again."""
+    rules = {id(rule): rule for current in (frames or frames_below(frame)) if current.outcome is not None
+             for rule in current.outcome.rules}
+    text = static_of(ruleset).text if ruleset is not None else str
+    return tuple(sorted({text(rule.citation) for rule in rules.values()}))
 
 
 def facts_used(frame: Frame, frames: list[Frame] | None = None) -> dict[str, object]:

@@ -57,6 +57,7 @@ def json_value(value, kind: str | None = None):
 
 
 def explanation_json(node: Explanation) -> dict:
+    # Empty parts (most nodes have no rows, many no facts or rules not applied) skip their comprehensions.
     return {
         "target": node.target,
         "description": node.description,
@@ -67,18 +68,20 @@ def explanation_json(node: Explanation) -> dict:
         "rule_citations": list(node.rule_citations),
         "statute_text": node.statute_text,
         "notes": list(node.notes),
-        "conditions": [{"condition": c.text, "citation": c.citation, "holds": c.holds} for c in node.conditions],
+        "conditions": [{"condition": c.text, "citation": c.citation, "holds": c.holds} for c in node.conditions]
+        if node.conditions else [],
         "rules_not_applied": [
             {"rule": r.label, "citation": r.citation, "status": r.status,
              "failed_conditions": [_condition_json(c) for c in r.failed]}
             for r in node.not_applied
-        ],
-        "facts": {path: value for path, value in node.facts},
-        "reference_rows": [{"table": t, "key": k, "source": s} for t, k, s in node.rows],
+        ] if node.not_applied else [],
+        "facts": dict(node.facts),
+        "reference_rows": [{"table": t, "key": k, "source": s} for t, k, s in node.rows] if node.rows else [],
         "missing_facts": list(node.missing),
         "message": node.message,
         "provisional": list(node.provisional),
-        "because": [explanation_json(c) if isinstance(c, Explanation) else {"see": c} for c in node.children],
+        "because": [explanation_json(c) if c.__class__ is Explanation else {"see": c} for c in node.children]
+        if node.children else [],
     }
 
 
@@ -144,7 +147,7 @@ def decision_json(decision, explanation: Explanation | None, ruleset=None) -> di
         "display": format_value(outcome.value, kind) if outcome.decided else outcome.status,
         "type": str(decision.value.type),
         "citations": list(decision.citations),
-        "basis": list(basis(decision.frame, frames)),
+        "basis": list(basis(decision.frame, frames, ruleset)),
         "facts": {path: json_value(value) for path, value in facts_used(decision.frame, frames).items()},
         "missing_facts": sorted(outcome.missing),
         "message": outcome.message,
