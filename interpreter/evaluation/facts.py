@@ -177,6 +177,7 @@ class _Binder:
             return ()
         records, keys = [], {}
         readers = memo(self.ruleset, "fact readers", _field_readers)[entity.name]
+        kept = memo(self.ruleset, "fact classes kept", _kept_classes)[entity.name]
         collection = entity.collection
         for index, item in enumerate(raw):
             if not isinstance(item, dict):
@@ -184,7 +185,14 @@ class _Binder:
                 continue
             fields = {}
             for name, value in item.items():
-                reader = readers.get(name) if name.__class__ is str else None
+                if name.__class__ is not str:
+                    self.bind_field(entity, fields, name, value, f"{collection}[{index}]")
+                    continue
+                classes = kept.get(name)
+                if classes is not None and value.__class__ in classes:
+                    fields[name] = value  # what `convert` gives it (the commonest case: no call at all)
+                    continue
+                reader = readers.get(name)
                 taken = _SLOW if reader is None else reader(value)
                 if taken is _SLOW:
                     self.bind_field(entity, fields, name, value, f"{collection}[{index}]")
@@ -221,6 +229,14 @@ def _field_readers(ruleset: model.RuleSet) -> dict[str, dict]:
     values that need no check beyond their class (or membership of an enum), else `_SLOW`."""
     variants = derived(ruleset).variants
     return {name: {f.name: _reader(f.type, variants) for f in entity.fields} for name, entity in ruleset.entities.items()}
+
+
+def _kept_classes(ruleset: model.RuleSet) -> dict[str, dict]:
+    """Entity -> field name -> the exact classes of raw values `_Binder.convert` returns unchanged
+    for that field (a bool for a boolean, ..., and None, which stays unknown)."""
+    return {name: {f.name: frozenset({type(None)} | {cls for kind, cls in UNCHANGED if kind == f.type.kind})
+                   for f in entity.fields if any(kind == f.type.kind for kind, _ in UNCHANGED)}
+            for name, entity in ruleset.entities.items()}
 
 
 def _reader(kind: T.Type, variants: dict):
