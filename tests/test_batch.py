@@ -138,7 +138,7 @@ def test_compiled_and_columnar_agree_with_the_interpreter(ramsa, example, job, r
         assert table.num_rows == len(rows) and bad >= 1
         return
     expected = interpreter_cells(ramsa, data, job)
-    # 1. the compiled closures, outcome for outcome
+    # 1. the generated row-wise program, outcome for outcome
     session = job.session
     reference = {(d.record.index, d.value.name): d.outcome for d in api.evaluate_data(ramsa, data).decisions
                  if d.value.owner == "ImportLine"}

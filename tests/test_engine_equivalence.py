@@ -1,4 +1,4 @@
-"""The row-wise engine (`engines/compile.py`) gives the interpreter's `Outcome` (status, value, rules,
+"""The row-wise engine (`engines/generated.py`, source from `engines/codegen.py`) gives the interpreter's `Outcome` (status, value, rules,
 missing facts, message, conflict) for every decision, on generated facts for the three Acts (the
 shipped examples with fields dropped and values swapped between records) and on a semantics suite
 (exceptions, conflicts, unknowns, errors, tables, money, dates and durations, sets, aggregates,
@@ -12,7 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from interpreter import api
-from interpreter.engines.compile import Program
+from interpreter.engines.generated import Program
 from interpreter.evaluation.facts import bind_facts
 from interpreter.language.diagnostics import UserError
 from tests.helpers import EXCEPTIONS, ruleset

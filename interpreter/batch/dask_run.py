@@ -5,8 +5,8 @@ input <- `run.run_batch(engine="dask")`: the checkpoint, the chunk size and a sc
 local engine, so `checkpoint.publish` assembles an identical output and `--resume` works the same.
 
 Each task reads its rows (`readers.read_parquet_range`, only the row groups it needs), evaluates
-them with a `job.Job` built once per worker process from the rule set and facts paths (closures
-are not shipped: every worker compiles the rule set itself), and writes its part file. The
+them with a `job.Job` built once per worker process from the rule set and facts paths (the
+program is not shipped: every worker generates and compiles it itself), and writes its part file. The
 driver records a chunk as complete when its task has returned. Workers must see the same files
 (a shared filesystem) under the same paths. A LocalCluster runs RULES_DASK_WORKERS (default 2)
 single-threaded workers in this process.

@@ -11,10 +11,10 @@ import datetime as dt
 import json
 from decimal import Decimal
 
+from interpreter.batch import rowwise
 from interpreter.batch.readers import RawChunk, refuse
-from interpreter.engines.compile import Program
+from interpreter.engines.generated import Program
 from interpreter.evaluation.facts import FactBase, Record, _Binder, load_facts, record_name
-from interpreter.evaluation.report import json_value
 from interpreter.evaluation.supplied import with_supplied_rows
 from interpreter.language import model
 from interpreter.language.diagnostics import UserError, did_you_mean
@@ -66,6 +66,7 @@ class Job:
         self.decisions = self.program.decisions
         self.fields = {f.name: f for f in entity.fields}
         self.row_wise: dict[str, int] = {}  # of the last chunk: reason -> rows decided row by row
+        self.row_reader = rowwise.RowReader(self)
         self.columnar = None
         if columnar and not explain:
             from interpreter.engines.columnar import ColumnarProgram
@@ -117,18 +118,9 @@ class Job:
         return str(value)
 
     def decide_rows(self, raw: RawChunk, offsets) -> dict[int, tuple]:
-        """Row by row through the compiled closures: offset -> (key, [outcome per decision] | None, error)."""
-        binder = _Binder(self.ruleset, "<batch>")
-        results = {}
-        for offset in offsets:
-            record, problem = self.record(raw, offset, binder)
-            if record is None:
-                results[offset] = (self.key_text(raw, offset), None, problem, None)
-                continue
-            outcomes = self.session.decide(record)
-            explanation = self.explain_record(record) if self.explain else None
-            results[offset] = (record.key, outcomes, None, explanation)
-        return results
+        """Row by row through the generated program: offset -> (key, decisions | None, error, explanation);
+        the decisions iterate as one `Outcome` per decision."""
+        return rowwise.decide_rows(self, raw, offsets)
 
     def explain_record(self, record: Record) -> str:
         """The interpreter's explanation of every decision of one record (JSON text)."""
@@ -191,37 +183,7 @@ class Job:
 
     def row_columns(self, results: dict, offsets) -> dict[str, list]:
         """Row-by-row results -> Python lists per output column (for the given offsets, in order)."""
-        columns: dict[str, list] = {"key": [], "error": [], "explanation": []}
-        per = [([], [], [], []) for _ in self.decisions]
-        program = self.program
-        for offset in offsets:
-            key, outcomes, problem, explanation = results[offset]
-            columns["key"].append(key)
-            columns["explanation"].append(explanation)
-            if outcomes is None:
-                for values, statuses, citations, missing in per:
-                    values.append(None)
-                    statuses.append("error")
-                    citations.append("")
-                    missing.append("")
-                columns["error"].append(problem)
-                continue
-            messages = []
-            for value, outcome, (values, statuses, citations, missing) in zip(self.decisions, outcomes, per):
-                status = outcome.status
-                statuses.append(status)
-                values.append(_cell(outcome.value, value.type.kind) if status == "decided" else None)
-                citations.append(program.citation_text(outcome.rules or outcome.conflict))
-                missing.append("; ".join(sorted(outcome.missing)))
-                if status in ("error", "conflict"):
-                    messages.append(f"{value.name}: {outcome.message}")
-            columns["error"].append("; ".join(messages) or None)
-        for value, (values, statuses, citations, missing) in zip(self.decisions, per):
-            columns[value.name] = values
-            columns[f"{value.name}_status"] = statuses
-            columns[f"{value.name}_citations"] = citations
-            columns[f"{value.name}_missing"] = missing
-        return columns
+        return rowwise.row_columns(self, results, offsets)
 
     def assemble(self, raw: RawChunk, results: dict):
         import pyarrow as pa
@@ -244,16 +206,6 @@ def _arrow_type(value: model.Value):
     if kind == "integer":
         return pa.int64()
     return pa.string_view()
-
-
-def _cell(value, kind: str):
-    """A decided value as written in an output cell: json_value, sets as JSON text."""
-    if kind in ("boolean", "integer"):
-        return value
-    shown = json_value(value, kind)
-    if isinstance(shown, list):
-        return json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
-    return None if shown is None else str(shown)
 
 
 def chunk_stats(job: Job, table, bad: int) -> dict:

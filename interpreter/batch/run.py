@@ -21,7 +21,7 @@ Guarantees:
 - an interrupted run (crash, Ctrl-C) resumes with `resume=True` from the manifest: completed
   chunks are kept, the others are evaluated again, so no row is lost or duplicated; a manifest
   whose rule set, facts, input or options differ is refused;
-- the decisions are made by the compiled program (`compile`), vectorised over columns where
+- the decisions are made by the generated row-wise program (`generated`), vectorised over columns where
   the rule set allows it (`columnar`), with rows whose facts are missing or unusual decided
   row by row; `engine="dask"` runs the same chunk evaluation as tasks on a Dask cluster and
   gives identical output;

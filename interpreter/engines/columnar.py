@@ -1,6 +1,6 @@
 """Columnar: the compiled rule set vectorised over a chunk of records with polars expressions.
 
-input <- a `compile.Session` (rule set, tables and shared facts bound) and chunks of raw records
+input <- a `generated.Session` (rule set, tables and shared facts bound) and chunks of raw records
 from `batch`; output -> the same output table `batch.job.Job.assemble` builds row by row, for a whole
 chunk at once.
 
@@ -12,11 +12,11 @@ Kleene like `and`/`or`); the flag is raised wherever the interpreter could raise
 conflict, and wherever the vectorised form cannot promise the exact value (a number too large for
 64-bit fixed point, a value that came in with more decimals than the fixed scale). Rows whose
 flag is raised on any decision, and rows whose input could not be converted by the vectorised
-readers, are decided again row by row by the compiled closures (`compile`), which are the exact
-reference; so are undetermined rows, whose missing facts only the row-wise path lists.
+readers, are decided again row by row by the generated row-wise program (`generated`), which is
+exact; so are undetermined rows, whose missing facts only the row-wise path lists.
 
 - Sub-expressions that do not depend on the record (global values, `as_of`, values of other
-  entities' records, e.g. `member.agreement_in_force`) are computed once with the closures and
+  entities' records, e.g. `member.agreement_in_force`) are computed once by the interpreter and
   enter as literals; a quantifier over a shared collection is unrolled over its records.
 - Decimals (money, rates) are 64-bit integers with a static scale; products add scales, rounding
   is integer arithmetic with the rule's rounding mode, so results are exact, not floats.
