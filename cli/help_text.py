@@ -102,6 +102,13 @@ COMMANDS: dict[str, Help] = {
          ("3", "bad input: rule set, GLOBALS, unreadable INPUT, a resume whose inputs changed"),
          ("4", "written, but some rows are bad or some decisions in conflict or error"),
          ("70", "internal error, or rows out != rows in (nothing is published)"), ("130", "interrupted (--resume)"))),
+    "compile": Help(
+        "Show the Python source the row-wise engine generates.",
+        ((f"rules compile {RAMSA}", "per entity: values, lines of Python, constants, time"),
+         (f"rules compile {RAMSA} --entity ImportLine --show", "the source `rules batch` runs for import lines")),
+        (("0", "generated"), USAGE,
+         ("3", "the rule set does not load, an unknown entity, or its records cannot be decided one at a time"),
+         INTERNAL)),
     "schema": Help(
         "Print the JSON Schema of the rule set's fact files.",
         ((f"rules schema {RAMSA} > ramsa.schema.json", "for editors, validators and API clients"),),

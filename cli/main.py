@@ -80,7 +80,8 @@ AS_OF = click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), defau
 # Commands kept in their own modules are imported only when run (or listed by `rules --help`).
 LAZY_COMMANDS = {"batch": "cli.batch_command:batch", "diff": "cli.diff_command:diff", "init": "cli.init_command:init",
                  "schema": "cli.service_command:schema", "replay": "cli.service_command:replay",
-                 "serve": "cli.service_command:serve", "fmt": "cli.fmt_command:fmt", "lsp": "cli.lsp_command:lsp"}
+                 "serve": "cli.service_command:serve", "fmt": "cli.fmt_command:fmt", "lsp": "cli.lsp_command:lsp",
+                 "compile": "cli.compile_command:compile_command"}
 
 
 @click.group(cls=LazyGroup, lazy_commands=LAZY_COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})

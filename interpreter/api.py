@@ -86,6 +86,25 @@ def init(path: str, act: str | None = None, title: str | None = None) -> list[st
     return create(path, act, title)
 
 
+def compile_program(loaded: Loaded, entity: str | None = None) -> list:
+    """The generated row-wise program (`engines.generated.Listing`: source, size, time) of `entity` (a name
+    or a collection), or of every entity that has decisions; UserError E607 for an unknown entity."""
+    from interpreter.engines.generated import listing
+    from interpreter.language.diagnostics import did_you_mean, error
+
+    ruleset = loaded.ruleset
+    if entity is None:
+        names = [e.name for e in ruleset.entities.values() if any(v.owner == e.name for v in ruleset.decisions())]
+    else:
+        found = ruleset.entities.get(entity) or ruleset.entity_by_collection(entity)
+        if found is None:
+            known = [e.name for e in ruleset.entities.values()]
+            raise UserError([error("E607", f"no entity `{entity}` in this rule set", None,
+                                   suggestions=did_you_mean(entity, known) or (f"the entities are: {', '.join(known)}",))])
+        names = [found.name]
+    return [listing(ruleset, loaded.tables, name) for name in names]
+
+
 __all__ = ["load", "check", "evaluate", "evaluate_data", "decide", "decision_of", "explain", "explain_all", "find_target",
-           "resolve_target", "select", "targets", "coverage", "notes", "document", "init", "run_scenarios", "report", "explain_text",
+           "resolve_target", "select", "targets", "coverage", "notes", "document", "init", "compile_program", "run_scenarios", "report", "explain_text",
            "DecisionResult", "EvaluationResult", "Loaded", "TargetError", "UserError"]

@@ -12,6 +12,7 @@ import json
 from decimal import Decimal
 
 from interpreter.batch import rowwise
+from interpreter.batch.rowwise import _cell  # noqa: F401  (how a decided value is written in a cell)
 from interpreter.batch.readers import RawChunk, refuse
 from interpreter.engines.generated import Program
 from interpreter.evaluation.facts import FactBase, Record, _Binder, load_facts, record_name

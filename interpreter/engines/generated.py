@@ -22,6 +22,9 @@ Guarantees:
 from __future__ import annotations
 
 import datetime as dt
+import time
+
+import attrs
 
 from interpreter.engines import codegen
 from interpreter.evaluation.evaluate import (
@@ -347,3 +350,30 @@ class Session:
         if self._evaluator is None:
             self._evaluator = Evaluator(self.program.ruleset, self.program.tables, self.facts, self.as_of)
         return self._evaluator.eval(node, env)
+
+
+@attrs.frozen
+class Listing:
+    """What `rules compile` reports for one entity: the generated source and its size."""
+    entity: str
+    source: str
+    record_values: int
+    shared_values: int
+    constants: int
+    lines: int
+    milliseconds: float
+    refused: str | None = None  # why the entity's records cannot be decided one at a time
+
+
+def listing(ruleset: model.RuleSet, tables: dict, entity: str) -> Listing:
+    """Generate and compile the entity's program afresh (timed), as `rules compile` shows it."""
+    try:
+        Program(ruleset, tables, entity)
+    except UserError as refusal:
+        return Listing(entity, "", 0, 0, 0, 0, 0.0, "; ".join(d.message for d in refusal.diagnostics))
+    began = time.perf_counter()
+    generated = codegen.generate(ruleset, entity)
+    compile(generated.source, "<generated row-wise program>", "exec")
+    milliseconds = (time.perf_counter() - began) * 1000
+    return Listing(entity, generated.source, len(generated.locals), len(generated.shared), len(generated.constants),
+                   generated.lines, milliseconds)
