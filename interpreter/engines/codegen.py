@@ -236,12 +236,7 @@ class Generator:
         if rule.condition is None:
             result = self.expr(f, rule.consequence)
             known = f"{result}.__class__ is not Unknown" + (f" and {below} is NA" if has_below else "")
-            with f.block(f"if {known}:"):
-                f.line(f"{a}, {rl} = {result}, {k_single}")
-                if self.traced:
-                    f.line(f"RULE(T, {k_rule}, APPLIED, None, {result})")
-            with f.block("else:"):
-                f.line(f"{a}, {rl} = COMBINE({k_rule}, {below}, True, {result}" + (", T)" if self.traced else ")"))
+            self._result(f, (a, rl), known, result, "True", (k_rule, k_single), below)
         else:
             holds = self.expr(f, rule.condition)
             if self.traced:
@@ -259,15 +254,20 @@ class Generator:
                         f.line("raise")
                     f.line(f"{result} = UNKNOWN_NOTHING")  # the rule may not apply: its value cannot fail the decision
                 known = f"{holds} is True and {result}.__class__ is not Unknown" + (f" and {below} is NA" if has_below else "")
-                with f.block(f"if {known}:"):
-                    f.line(f"{a}, {rl} = {result}, {k_single}")
-                    if self.traced:
-                        f.line(f"RULE(T, {k_rule}, APPLIED, True, {result})")
-                with f.block("else:"):
-                    f.line(f"{a}, {rl} = COMBINE({k_rule}, {below}, {holds}, {result}" + (", T)" if self.traced else ")"))
+                self._result(f, (a, rl), known, result, holds, (k_rule, k_single), below)
         if has_below:
             f.depth -= 1
         return a, rl
+
+    def _result(self, f, target: tuple, known: str, result: str, holds: str, rule: tuple, below: str) -> None:
+        """The rule's result: applied alone where `known` holds (the fast path), else `combine_rule`."""
+        (a, rl), (k_rule, k_single) = target, rule
+        with f.block(f"if {known}:"):
+            f.line(f"{a}, {rl} = {result}, {k_single}")
+            if self.traced:
+                f.line(f"RULE(T, {k_rule}, APPLIED, True, {result})")
+        with f.block("else:"):
+            f.line(f"{a}, {rl} = COMBINE({k_rule}, {below}, {holds}, {result}" + (", T)" if self.traced else ")"))
 
     # ------------------------------------------------------------ expressions
 
@@ -325,30 +325,28 @@ class Generator:
             f.depth -= 1
         return t
 
+    def _read_value(self, f, t: str, memo: str, compute: str, child: str, target: str) -> None:
+        """`t` = a value read from its memo, computed there first if need be; a failed value fails the reader."""
+        f.line(f"{t} = {memo}")
+        with f.block(f"if {t} is UNSET:"):
+            f.line(f"{t} = {compute}")
+        if self.traced:
+            f.line(f"CHILD(T, {child})")
+        with f.block(f"if {t}.__class__ is Failed:"):
+            f.line(f"raise DEPENDENCY({target}, {t}.outcome)")
+
     def _ValueRef(self, f, node):
         value = self.ruleset.values[node.value_id]
         t = f.temp()
         k_name = self.k.name(value.name)
         if node.subject is None:
             index = self.index[value.id]
-            f.line(f"{t} = M{index}.get(None, UNSET)")
-            with f.block(f"if {t} is UNSET:"):
-                f.line(f"{t} = s{index}(None)")
-            if self.traced:
-                f.line(f"CHILD(T, {index}, None)")
-            with f.block(f"if {t}.__class__ is Failed:"):
-                f.line(f"raise DEPENDENCY({k_name}, {t}.outcome)")
+            self._read_value(f, t, f"M{index}.get(None, UNSET)", f"s{index}(None)", f"{index}, None", k_name)
             return t
         subject = self.expr(f, node.subject)
         if subject == "r" and f.local and value.owner == self.entity.name:
             slot = self.slot[value.id]
-            f.line(f"{t} = m[{slot}]")
-            with f.block(f"if {t} is UNSET:"):
-                f.line(f"{t} = l{slot}(r, m)")
-            if self.traced:
-                f.line(f"CHILD(T, -1 - {slot}, r)")
-            with f.block(f"if {t}.__class__ is Failed:"):
-                f.line(f"raise DEPENDENCY(r.path + '.' + {k_name}, {t}.outcome)")
+            self._read_value(f, t, f"m[{slot}]", f"l{slot}(r, m)", f"-1 - {slot}, r", f"r.path + '.' + {k_name}")
             return t
         maybe_unknown = subject not in f.known
         if maybe_unknown:
@@ -356,20 +354,14 @@ class Generator:
             f.line(f"    {t} = {subject}")
             f.line("else:")
             f.depth += 1
+        target = f"{subject}.path + '.' + {k_name}"
         if value.owner == self.entity.name:  # the record's value, read for another record
             slot = self.slot[value.id]
-            f.line(f"{t} = OTHER_RECORD({slot}, {subject})")
-            if self.traced:
-                f.line(f"CHILD(T, -1 - {slot}, {subject})")
+            self._read_value(f, t, "UNSET", f"OTHER_RECORD({slot}, {subject})", f"-1 - {slot}, {subject}", target)
         else:
             index = self.index[value.id]
-            f.line(f"{t} = M{index}.get({subject}.path, UNSET)")
-            with f.block(f"if {t} is UNSET:"):
-                f.line(f"{t} = s{index}({subject})")
-            if self.traced:
-                f.line(f"CHILD(T, {index}, {subject})")
-        with f.block(f"if {t}.__class__ is Failed:"):
-            f.line(f"raise DEPENDENCY({subject}.path + '.' + {k_name}, {t}.outcome)")
+            self._read_value(f, t, f"M{index}.get({subject}.path, UNSET)", f"s{index}({subject})",
+                             f"{index}, {subject}", target)
         if maybe_unknown:
             f.depth -= 1
         return t
@@ -518,48 +510,44 @@ class Generator:
         f.line(f"    {t} = {_KLEENE[node.kind]}(({', '.join(items)}{',' if len(items) == 1 else ''}))")
         return self.operand(f, node, t)
 
-    def _each(self, f, node, collection: str):
-        """`for <element> in ORDERED(collection):` with the node's variable bound to the element."""
-        element = f.temp("e")
-        previous = f.scope.get(node.variable.name)
-        f.scope[node.variable.name] = element
-        f.known.add(element)  # records, rows and the members of a known set are never unknown
-        return element, previous
+    @contextmanager
+    def _each(self, f, node, collection: str, t: str, start: str, finish: str):
+        """`t` = the collection if it is unknown; else `start`, the body once per element in `_ordered` order
+        (with the node's variable bound to it), then `finish`."""
+        with f.block(f"if {collection}.__class__ is Unknown:"):
+            f.line(f"{t} = {collection}")
+        with f.block("else:"):
+            f.line(start)
+            element = f.temp("e")
+            previous = f.scope.get(node.variable.name)
+            f.scope[node.variable.name] = element
+            f.known.add(element)  # records, rows and the members of a known set are never unknown
+            with f.block(f"for {element} in ORDERED({collection}):"):
+                yield element
+            f.scope[node.variable.name] = previous
+            f.line(finish)
 
     def _Quantifier(self, f, node):
         collection = self.expr(f, node.collection)
         t, items = f.temp(), f.temp()
-        with f.block(f"if {collection}.__class__ is Unknown:"):
-            f.line(f"{t} = {collection}")
-        with f.block("else:"):
-            f.line(f"{items} = []")
-            element, previous = self._each(f, node, collection)
-            with f.block(f"for {element} in ORDERED({collection}):"):
-                f.line(f"{items}.append({self.expr(f, node.condition)})")
-            f.scope[node.variable.name] = previous
-            f.line(f"{t} = {_KLEENE[node.kind]}({items})")
+        with self._each(f, node, collection, t, f"{items} = []", f"{t} = {_KLEENE[node.kind]}({items})"):
+            f.line(f"{items}.append({self.expr(f, node.condition)})")
         return self.operand(f, node, t)
 
     def _Aggregate(self, f, node):
         collection = self.expr(f, node.collection)
         t, selected, missing = f.temp(), f.temp(), f.temp()
-        with f.block(f"if {collection}.__class__ is Unknown:"):
-            f.line(f"{t} = {collection}")
-        with f.block("else:"):
-            f.line(f"{selected}, {missing} = [], NOTHING")
-            element, previous = self._each(f, node, collection)
-            with f.block(f"for {element} in ORDERED({collection}):"):
-                if node.where is not None:
-                    keep = self.expr(f, node.where)
-                    with f.block(f"if {keep}.__class__ is Unknown:"):
-                        f.line(f"{missing} = {missing} | {keep}.missing")
-                        f.line("continue")
-                    with f.block(f"if not {keep}:"):
-                        f.line("continue")
-                chosen = self.expr(f, node.value) if node.value is not None else element
-                f.line(f"{selected}.append({chosen})")
-            f.scope[node.variable.name] = previous
-            f.line(f"{t} = FOLD({self.k.name(node)}, {selected}, {missing})")
+        with self._each(f, node, collection, t, f"{selected}, {missing} = [], NOTHING",
+                        f"{t} = FOLD({self.k.name(node)}, {selected}, {missing})") as element:
+            if node.where is not None:
+                keep = self.expr(f, node.where)
+                with f.block(f"if {keep}.__class__ is Unknown:"):
+                    f.line(f"{missing} = {missing} | {keep}.missing")
+                    f.line("continue")
+                with f.block(f"if not {keep}:"):
+                    f.line("continue")
+            chosen = self.expr(f, node.value) if node.value is not None else element
+            f.line(f"{selected}.append({chosen})")
         return t
 
     def _SetLiteral(self, f, node):
