@@ -76,7 +76,8 @@ def test_decide_gives_every_decision_and_explanation_of_the_full_evaluation(acts
 RAW_VALUES = [None, True, False, "true", "", "x", "neodymium", "permanent_magnet", "complies", "$1,250.00", "25%",
               "90 days", "2026-01-05", 0, 7, 10 ** 40, 1.5, float("nan"), Decimal("2.50"), dt.date(2026, 1, 5),
               dt.datetime(2026, 1, 5, 12, 0), [], ["neodymium"], ["neodymium", "x"], ["permanent_magnet"], [1, "x"],
-              [{"a": 1}], [["x"]], ["a", None], {"a": 1}]
+              [{"a": 1}], [["x"]], ["a", None], {"a": 1}, " 2026-01-05 ", "2026-02-30", "20260105", " true ",
+              "1e999", "-0.5", "3", "$-1.00", "5 years", "1 month", "200%", "L01", "AUS", "$1,000,000,000,000,000.00"]
 
 
 @pytest.mark.parametrize("act", ACTS)

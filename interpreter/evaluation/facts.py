@@ -228,7 +228,8 @@ def _field_readers(ruleset: model.RuleSet) -> dict[str, dict]:
     """Entity -> field name -> a reader: raw value -> what `_Binder.convert` gives it, for the raw
     values that need no check beyond their class (or membership of an enum), else `_SLOW`."""
     variants = derived(ruleset).variants
-    return {name: {f.name: _reader(f.type, variants) for f in entity.fields} for name, entity in ruleset.entities.items()}
+    return {name: {f.name: _reader(f.type, variants, ruleset.enums) for f in entity.fields}
+            for name, entity in ruleset.entities.items()}
 
 
 def _kept_classes(ruleset: model.RuleSet) -> dict[str, dict]:
@@ -239,7 +240,7 @@ def _kept_classes(ruleset: model.RuleSet) -> dict[str, dict]:
             for name, entity in ruleset.entities.items()}
 
 
-def _reader(kind: T.Type, variants: dict):
+def _reader(kind: T.Type, variants: dict, enums: dict):
     unchanged = frozenset(cls for name, cls in UNCHANGED if name == kind.kind)
     if kind.kind == "enum":
         allowed = variants.get(kind.name, frozenset())
@@ -259,7 +260,29 @@ def _reader(kind: T.Type, variants: dict):
     if kind.kind == "set" and kind.element.kind == "text":
         return lambda raw: (frozenset(raw) if raw.__class__ is list and set(map(type, raw)) <= _TEXT_ONLY
                             else None if raw is None else _SLOW)
-    return lambda raw: raw if raw.__class__ in unchanged else None if raw is None else _SLOW
+    if kind.kind in ("set", "entity"):  # other sets item by item; an entity key is also a reference to check
+        return lambda raw: raw if raw.__class__ in unchanged else None if raw is None else _SLOW
+
+    if kind.kind == "date":
+        def read_date(raw):  # what `convert_scalar` does with a date or its text, without its other checks
+            if raw.__class__ is dt.date:
+                return raw
+            if raw.__class__ is str:
+                try:
+                    return dt.date.fromisoformat(raw.strip())
+                except ValueError:
+                    return _SLOW
+            return None if raw is None else _SLOW
+        return read_date
+
+    def read_scalar(raw):  # the conversion itself (every check), without the binder's paths and reports
+        if raw.__class__ in unchanged:
+            return raw
+        if raw is None:
+            return None
+        value, problem = convert_scalar(raw, kind, enums)
+        return _SLOW if problem else value
+    return read_scalar
 
 
 def bind_facts(ruleset: model.RuleSet, data, file: str) -> tuple[FactBase | None, list[Diagnostic]]:
