@@ -90,6 +90,7 @@ class Evaluator:
         self._exceptions: dict[str, list[model.Rule]] = indexes.exceptions
         self._roots: dict[str, tuple[model.Rule, ...]] = indexes.roots
         self._variables: dict[str, str] = indexes.variables
+        self._constant_sets: dict[int, tuple] = indexes.constant_sets
 
     # ------------------------------------------------------------ values
 
@@ -383,6 +384,11 @@ class Evaluator:
         return fold_aggregate(node, selected, missing)
 
     def _SetLiteral(self, node, env):
+        known = self._constant_sets.get(id(node))  # (node, its value) for a literal of constants only
+        if known is not None and known[0] is node:
+            return known[1]
+        if all(item.__class__ is model.Const for item in node.items):
+            self._constant_sets[id(node)] = (node, frozenset(item.value for item in node.items))
         items = [self.eval(i, env) for i in node.items]
         missing = unknown_of(*items)
         return missing if missing is not None else frozenset(items)

@@ -2,8 +2,8 @@
 
 input: a `model.RuleSet` (frozen after `resolve`); output: a `Derived` with the exceptions of
 each rule, the root rules of each value, each entity's fields by name, each enum's variants
-as a set and each entity's variable, plus `memo(ruleset, name, build)` for other per-rule-set work
-(explanation texts, ...).
+as a set, each entity's variable and the value of each set literal of constants, plus
+`memo(ruleset, name, build)` for other per-rule-set work (explanation texts, ...).
 Guarantees: everything here is a pure function of the rule set, computed at most once per rule
 set object while it is alive (entries are dropped when the rule set is garbage-collected), so
 using an index gives exactly what recomputing it would.
@@ -61,6 +61,8 @@ class Derived:
             self.by_collection.setdefault(entity.collection, entity)
         self.variants: dict[str, frozenset] = {name: frozenset(e.variants) for name, e in ruleset.enums.items()}
         self.variables: dict[str, str] = {name: entity.variable for name, entity in ruleset.entities.items()}
+        # id(set literal of constants) -> (the literal, its value), filled as evaluation meets them
+        self.constant_sets: dict[int, tuple] = {}
 
 
 def derived(ruleset: model.RuleSet) -> Derived:
