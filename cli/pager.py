@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
-import subprocess
 
 from rich.console import Console
 
@@ -27,6 +25,9 @@ def paged(console: Console, enabled: bool = True):
     if text.count("\n") < console.height:
         console.file.write(text)
         return
+    import shlex
+    import subprocess  # only when paging: ~3 ms of every start-up otherwise
+
     environment = dict(os.environ)
     environment.setdefault("LESS", "FRX")  # quit if one screen, keep colours, leave the screen as it is
     try:
