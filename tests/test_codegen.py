@@ -132,3 +132,40 @@ def test_rules_compile_shows_the_source_and_says_what_it_generated():
     assert unknown.exit_code == 3 and "no entity `ImportLines`" in unknown.output and "ImportLine" in unknown.output
     several = runner.invoke(main, ["compile", ramsa, "--show"])
     assert several.exit_code == 3 and "--entity" in several.output
+
+
+def test_rows_bound_column_by_column_are_the_rows_the_reference_binder_reads(tmp_path):
+    from interpreter.batch.job import Job, facts_for
+    from interpreter.batch.run import read_chunks
+    from interpreter.evaluation.facts import _Binder
+
+    ramsa = api.load(os.path.join(ROOT, "rules", "ramsa"))
+    batch = os.path.join(ROOT, "rules", "ramsa", "examples", "batch")
+    job = Job(ramsa, facts_for(ramsa, os.path.join(batch, "globals.yaml")), ramsa.ruleset.entities["ImportLine"],
+              columnar=False)
+    lines = (tmp_path / "lines.jsonl")
+    lines.write_text("\n".join([
+        '{"id": "A1", "hts": "2602.00.00", "form": "mined", "mineral": "manganese", "entry_date": "2026-05-01", '
+        '"customs_value": "$1,000.50", "origin_country": "AUS"}',
+        '{"id": "A2", "form": "not_a_form", "customs_value": 12.5}',
+        '{"id": "A3", "origin_country": "NOWHERE", "entry_date": "2026-13-01"}',
+        '{"id": "A4", "customs_value": 1e40, "extra_field": 1}',
+        '{"id": 5, "incorporates_critical_mineral": "true"}']) + "\n", encoding="utf-8")
+    inputs = [(os.path.join(batch, "import_lines.csv"), "csv"), (str(lines), "jsonl")]
+    compared = declined = 0
+    for path, fmt in inputs:
+        for raw in read_chunks(path, fmt, job.entity, 1000):
+            quick = job.row_reader.records(raw)
+            for offset, record in enumerate(quick):
+                reference, problem = job.record(raw, offset, _Binder(ramsa.ruleset, "<batch>"))
+                if record is None:
+                    declined += 1
+                    continue
+                assert reference is not None, problem
+                assert (record.entity, record.index, record.key, record.path) == \
+                       (reference.entity, reference.index, reference.key, reference.path)
+                for field in job.entity.fields:
+                    assert record.fields.get(field.name) == reference.fields.get(field.name)
+                    assert type(record.fields.get(field.name)) is type(reference.fields.get(field.name))
+                compared += 1
+    assert compared > 3000 and declined >= 3

@@ -24,7 +24,7 @@ from interpreter.language.limits import MAX_FRACTION_DIGITS, number_problem
 from interpreter.language.values import Unknown
 
 # Quick readers: what a raw value of the exact class may be taken as, unconverted (as `convert_scalar`).
-_TAKE, _ENUM, _KEY, _NUMBER = range(4)
+_TAKE, _ENUM, _KEY, _NUMBER, _CONVERT = range(5)
 
 
 class Decided:
@@ -50,6 +50,7 @@ class RowReader:
         self.job = job
         self.entity = job.entity
         self.readers = []
+        self.fields = {field.name: field for field in job.entity.fields}
         enums = job.ruleset.enums
         for field in job.entity.fields:
             kind = field.type.kind
@@ -63,6 +64,8 @@ class RowReader:
                 reader = (_NUMBER, Decimal)
             elif kind == "integer":
                 reader = (_NUMBER, int)
+            elif not (kind == "set" and field.type.element.kind == "entity"):  # keys found later: the reference path
+                reader = (_CONVERT, None)
             else:
                 reader = None
             self.readers.append((field.name, reader))
@@ -87,8 +90,20 @@ class RowReader:
         """Every row of the chunk as a Record, or None where a quick reader declines (column by column)."""
         columns = self.columns(raw, range(raw.rows))
         declined: set = set(raw.problems) | set(raw.extra)
-        for name, values, reader in columns:
-            declined.update(_declined(values, reader, raw.columns[name]))
+        binder = _Binder(self.job.ruleset, "<batch>")
+        for index, (name, values, reader) in enumerate(columns):
+            others = _declined(values, reader, raw.columns[name])
+            if others and reader is not None and reader[0] != _KEY:  # the binder converts them, or they are declined
+                values = list(values)
+                columns[index] = (name, values, reader)
+                kind = self.fields[name].type
+                for offset in others:
+                    values[offset] = binder.convert(values[offset], kind, "")
+                    if binder.diagnostics or values[offset] is None:
+                        binder.diagnostics.clear()
+                        declined.add(offset)
+            else:
+                declined.update(others)
         names = [name for name, _, _ in columns]
         entity = self.entity
         label = f"{entity.collection}[{{}}]"
@@ -119,6 +134,8 @@ class RowReader:
             if reader is None:
                 return None
             how, what = reader
+            if how == _CONVERT:
+                return None
             if how == _TAKE:
                 if value.__class__ is not what:
                     return None
@@ -136,8 +153,8 @@ class RowReader:
 
 
 def _declined(values: list, reader, column) -> list:
-    """The offsets of the values a quick reader does not take as they are."""
-    if reader is None:
+    """The offsets of the values a quick reader does not take as they are (to convert, or to bind the reference way)."""
+    if reader is None or reader[0] == _CONVERT:
         return [offset for offset, value in enumerate(values) if value is not None]
     how, what = reader
     if how == _TAKE:

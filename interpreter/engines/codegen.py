@@ -406,8 +406,12 @@ class Generator:
     def _RowField(self, f, node):
         row = self.expr(f, node.row)
         t = f.temp()
-        f.line(f"{t} = {row} if {row}.__class__ is Unknown else ROW_FIELD({row}, {self.k.name(node.table)}, "
-               f"{self.k.name(node.column)})")
+        with f.block(f"if {row}.__class__ is Unknown:"):
+            f.line(f"{t} = {row}")
+        with f.block("else:"):
+            f.line(f"{t} = {row}.data.get({self.k.name(node.column)})")
+            with f.block(f"if {t} is None:"):
+                f.line(f"ROW_FIELD({row}, {self.k.name(node.table)}, {self.k.name(node.column)})")
         return t
 
     def _Not(self, f, node):
@@ -522,16 +526,26 @@ class Generator:
             previous = f.scope.get(node.variable.name)
             f.scope[node.variable.name] = element
             f.known.add(element)  # records, rows and the members of a known set are never unknown
-            with f.block(f"for {element} in ORDERED({collection}):"):
+            ordered = collection if isinstance(node.collection, (model.CollectionRef, model.TableRows)) \
+                else f"ORDERED({collection})"  # records and rows come in order; a set is sorted as `_ordered` does
+            with f.block(f"for {element} in {ordered}:"):
                 yield element
             f.scope[node.variable.name] = previous
             f.line(finish)
 
     def _Quantifier(self, f, node):
         collection = self.expr(f, node.collection)
-        t, items = f.temp(), f.temp()
-        with self._each(f, node, collection, t, f"{items} = []", f"{t} = {_KLEENE[node.kind]}({items})"):
-            f.line(f"{items}.append({self.expr(f, node.condition)})")
+        t, found, others = f.temp(), f.temp(), f.temp()
+        decisive, other = ("True", "False") if node.kind == "any" else ("False", "True")
+        # every element is evaluated (an error anywhere fails it, as in the interpreter); only the elements
+        # that are neither decisive nor the other value are kept, for `_kleene` to name what is missing
+        finish = f"{t} = {decisive} if {found} else {other} if not {others} else {_KLEENE[node.kind]}({others})"
+        with self._each(f, node, collection, t, f"{found}, {others} = False, []", finish):
+            item = self.expr(f, node.condition)
+            f.line(f"if {item} is {decisive}:")
+            f.line(f"    {found} = True")
+            f.line(f"elif {item} is not {other}:")
+            f.line(f"    {others}.append({item})")
         return self.operand(f, node, t)
 
     def _Aggregate(self, f, node):

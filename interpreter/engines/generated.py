@@ -156,6 +156,27 @@ def _call(name: str, args: list):
     return missing if missing is not None else call_builtin(name, args)
 
 
+_ORDER_CACHE: dict = {}  # id(set) -> (the set, its elements in `_ordered` order): kept alive, so ids are not reused
+
+
+def _ordered_elements(collection):
+    """`evaluate._ordered` (a set sorted by type and text, anything else as it is), a set's order kept by identity
+    (a set shared by every record, such as a global value, is sorted once)."""
+    if collection.__class__ is not frozenset:
+        return _ordered(collection)
+    known = _ORDER_CACHE.get(id(collection))
+    if known is not None and known[0] is collection:
+        return known[1]
+    if all(element.__class__ is str for element in collection):
+        order = sorted(collection)  # the same order: one type, and a text is its own text
+    else:
+        order = _ordered(collection)
+    if len(_ORDER_CACHE) >= 256:
+        _ORDER_CACHE.clear()
+    _ORDER_CACHE[id(collection)] = (collection, order)
+    return order
+
+
 def _invalid() -> EvaluationError:
     return EvaluationError("this rule set has errors; run `rules check`")
 
@@ -173,7 +194,7 @@ HELPERS = {
     "LOOKUP": _lookup, "NO_ROW": _no_row, "ROW_FIELD": _row_field, "COMPARE": _compare,
     "ARITHMETIC": _arithmetic, "unknown_of": unknown_of, "UNDECISIVE": _undecisive, "EITHER": _either,
     "KLEENE_ALL": lambda items: _kleene("all", items), "KLEENE_ANY": lambda items: _kleene("any", items),
-    "ORDERED": _ordered, "FOLD": fold_aggregate, "SET_OF": _set_of, "CALL": _call, "INVALID": _invalid,
+    "ORDERED": _ordered_elements, "FOLD": fold_aggregate, "SET_OF": _set_of, "CALL": _call, "INVALID": _invalid,
 }
 _BUILTINS = {"tuple": tuple, "str": str, "TypeError": TypeError, "RecursionError": RecursionError}
 
