@@ -362,8 +362,10 @@ class Evaluator:
         if isinstance(collection, Unknown):
             return collection
         results = []
+        inner, variable = dict(env), node.variable.name  # one scope, rebound per element: nothing keeps it
         for element in _ordered(collection):
-            results.append(self.eval(node.condition, {**env, node.variable.name: element}))
+            inner[variable] = element
+            results.append(self.eval(node.condition, inner))
         return self._traced(node, _kleene(node.kind, results))
 
     def _Aggregate(self, node, env):
@@ -371,8 +373,9 @@ class Evaluator:
         if isinstance(collection, Unknown):
             return collection
         selected, missing = [], frozenset()
+        inner, variable = dict(env), node.variable.name  # one scope, rebound per element: nothing keeps it
         for element in _ordered(collection):
-            inner = {**env, node.variable.name: element}
+            inner[variable] = element
             if node.where is not None:
                 keep = self.eval(node.where, inner)
                 if isinstance(keep, Unknown):
@@ -526,8 +529,13 @@ def _zero_like(node):
     return Decimal(0)
 
 
+_TEXTS = {str}
+
+
 def _ordered(collection):
     if isinstance(collection, (frozenset, set)):
+        if set(map(type, collection)) <= _TEXTS:  # texts only: the key below orders them as they are
+            return sorted(collection)
         return sorted(collection, key=lambda v: (str(type(v)), str(v)))
     return collection
 
