@@ -194,15 +194,17 @@ class Evaluator:
     # ------------------------------------------------------------ expressions
 
     def eval(self, node, env: dict):
-        method = _METHODS.get(node.__class__)
-        if method is None:
+        try:
+            method = _METHODS[node.__class__]
+        except KeyError:
             method = _METHODS[node.__class__] = getattr(Evaluator, "_" + node.__class__.__name__)
         return method(self, node, env)
 
     def _evaluated(self, node, env: dict):
         """`eval` and `_traced` in one step (the hot path of conditions)."""
-        method = _METHODS.get(node.__class__)
-        if method is None:
+        try:
+            method = _METHODS[node.__class__]
+        except KeyError:
             method = _METHODS[node.__class__] = getattr(Evaluator, "_" + node.__class__.__name__)
         value = method(self, node, env)
         tracer = self.tracer
@@ -274,9 +276,8 @@ class Evaluator:
         when = None
         if table.table.needs_date:  # a table with neither dated rows nor a validity period needs no date
             when = self.eval(as_of_node, env) if as_of_node is not None else self._AsOf(None, env)
-        missing = unknown_of(key, when)
-        if missing is not None:
-            return missing
+        if key.__class__ is Unknown or when.__class__ is Unknown:
+            return unknown_of(key, when)
         row = table.lookup(str(key), when)
         if row is not None and not isinstance(row, Unknown) and self.tracer:
             self.tracer.row(row)
@@ -336,9 +337,8 @@ class Evaluator:
 
     def _SetMembership(self, node, env):
         element, collection = self.eval(node.element, env), self.eval(node.collection, env)
-        missing = unknown_of(element, collection)
-        if missing is not None:
-            return self._traced(node, missing)
+        if element.__class__ is Unknown or collection.__class__ is Unknown:
+            return self._traced(node, unknown_of(element, collection))
         found = element in collection
         return self._traced(node, not found if node.negated else found)
 
