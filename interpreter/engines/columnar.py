@@ -48,6 +48,8 @@ class ColumnarProgram(Expressions):
         self.sites = M.Sites()
         self._values: dict[str, R] = {}
         self._stages: list = []  # in dependency order: columns to add, or table lookups (frame -> frame)
+        # the missing masks' columns, in dependency order: computed on undetermined rows only
+        self._missing_stages: list = []
         self._sites: dict = {}
         self._output_exprs = None
         self._references: dict[str, tuple[str, str]] = {}
@@ -83,7 +85,7 @@ class ColumnarProgram(Expressions):
         stage = [result.app.alias(names["app"]), result.val.expr.alias(names["val"]), result.mask.alias(names["mask"]),
                  result.und.alias(names["und"])]
         words = {word: f"mis{word}:{value.id}" for word in result.mis}
-        stage += [result.mis[word].alias(name) for word, name in words.items()]
+        self._missing_stages.append([result.mis[word].alias(name) for word, name in words.items()])
         if result.fb is not None:
             stage.append(result.fb.alias(names["fb"]))
         self._stages.append(stage)
@@ -108,7 +110,7 @@ class ColumnarProgram(Expressions):
         value = self.ruleset.values[rule.value_id]
         below = self._materialise(self._resolve(self._siblings(below_results, value)), rule.label) \
             if below_results else None
-        consequence = self.expr(rule.consequence, env)
+        consequence = self._settle(self.expr(rule.consequence, env), f"then:{rule.label}")
         self._check_kind(value, consequence)
         bit = pl.lit(1 << self.program.rule_order[rule.label], pl.Int64)
         if consequence.is_const and consequence.const is not None and not isinstance(consequence.const, Unknown):
@@ -118,7 +120,7 @@ class ColumnarProgram(Expressions):
         if rule.condition is None:
             condition = C(pl.lit(True), None, "boolean")
         else:
-            condition = self.expr(rule.condition, env)
+            condition = self._settle(self.expr(rule.condition, env), f"when:{rule.label}")
         holds = condition.expr.fill_null(False)
         fails = (~condition.expr).fill_null(False)
         # The consequence is evaluated unless the condition is false; an error there when the
@@ -152,8 +154,12 @@ class ColumnarProgram(Expressions):
         pl = _pl()
         if not results:
             raise Unsupported(f"`{value.id}` has no rules")
+        if len(results) > 1:
+            results = [self._materialise(r, f"{value.id}#{i}:{id(results)}") for i, r in enumerate(results)]
         acc = results[0]
-        for other in results[1:]:
+        for index, other in enumerate(results[1:]):
+            if index:
+                acc = self._materialise(acc, f"{value.id}#acc{index}:{id(results)}")
             left, right = self._align(acc.val, other.val)
             both = acc.app & other.app
             conflict = (both & (left.expr != right.expr)).fill_null(True)
@@ -174,12 +180,31 @@ class ColumnarProgram(Expressions):
         pl = _pl()
         parts = {"app": result.app, "val": result.val.expr, "mask": result.mask, "fb": result.fb, "und": result.und,
                  "poss": result.poss, "pok": result.pok}
-        parts.update({f"mis{word}": expr for word, expr in result.mis.items()})
         names = {part: f"tree{part}:{label}" for part, expr in parts.items() if expr is not None}
         self._stages.append([parts[part].alias(name) for part, name in names.items()])
         col = {part: pl.col(name) for part, name in names.items()}
         return R(col["app"], attrs.evolve(result.val, expr=col["val"]), col["mask"], col.get("fb"), col["und"],
-                 {word: col[f"mis{word}"] for word in result.mis}, col.get("poss"), col.get("pok"))
+                 self._missing_columns_of(result.mis, f"tree:{label}"), col.get("poss"), col.get("pok"))
+
+    def _missing_columns_of(self, mis: dict, name: str) -> dict:
+        """A missing mask as columns of the undetermined rows' pass."""
+        pl = _pl()
+        words = {word: f"mis{word}:{name}" for word in mis}
+        self._missing_stages.append([mis[word].alias(column) for word, column in words.items()])
+        return {word: pl.col(column) for word, column in words.items()}
+
+    def _settle(self, c: C, name: str) -> C:
+        """An expression the rule tree reads several times -> read from a column of its own."""
+        pl = _pl()
+        if c.is_const or c.expr.meta.is_column():
+            return c
+        fb = None
+        stage = [c.expr.alias(f"x:{name}")]
+        if c.fb is not None:
+            stage.append(c.fb.alias(f"xfb:{name}"))
+            fb = pl.col(f"xfb:{name}")
+        self._stages.append(stage)
+        return attrs.evolve(c, expr=pl.col(f"x:{name}"), fb=fb, mis=self._missing_columns_of(c.mis, name))
 
     def _resolve(self, acc: R) -> R:
         """The last step of `Evaluator._siblings`: undecided results whose possible values all equal the
@@ -212,7 +237,6 @@ class ColumnarProgram(Expressions):
         key = f"f:{self.entity.key}"
         exprs = [pl.col(key).cast(pl.Utf8).alias(job.entity.key)]
         fallbacks = [pl.col("__rowwise")]
-        self._missing_columns = {}
         for value, result in self._decisions:
             name = value.name
             applies = result.app.fill_null(False)
@@ -226,35 +250,41 @@ class ColumnarProgram(Expressions):
                 citations = result.mask.map_elements(lambda m, v=value: self._citations(v, m), return_dtype=pl.Utf8)
             exprs.append(citations.alias(f"{name}_citations"))
             exprs.append(pl.lit("", pl.Utf8).alias(f"{name}_missing"))
-            words = {word: f"__mis{word}:{name}" for word in result.mis}
-            exprs += [result.mis[word].alias(column) for word, column in words.items()]
-            self._missing_columns[f"{name}_missing"] = words
             if result.fb is not None:
                 fallbacks.append(result.fb)
             if not self._path_exact:
                 fallbacks.append(result.und)
         exprs.append(pl.lit(None, pl.Utf8).alias("error"))
         exprs.append(_or(*fallbacks).fill_null(True).alias("__fallback"))
-        exprs += [pl.col("__path")] + [pl.col(site.text) for site in self._sites.values()]
         self._output_exprs = exprs
         return exprs
 
-    def _missing_texts(self, out):
-        """The `_missing` columns of undetermined rows, built on those rows only."""
+    def _missing_texts(self, frame, out):
+        """The `_missing` columns of undetermined rows: their missing masks computed and turned
+        into text on those rows only (`frame`: every column the stages added)."""
         pl = _pl()
-        undetermined = [pl.col(f"{value.name}_status") == "undetermined" for value, _ in self._decisions]
-        if not undetermined:
+        if not self._decisions:
             return out
-        indexed = out.with_row_index("__offset")
-        rows = indexed.filter(pl.any_horizontal(undetermined))
-        if rows.height == 0:
+        undetermined = frame.select(pl.any_horizontal([result.und for _, result in self._decisions])).to_series()
+        count = undetermined.sum()
+        if not count:
             return out
-        texts = rows.select([pl.when(pl.col(name.removesuffix("_missing") + "_status") == "undetermined")
-                             .then(self.sites.text(words)).otherwise(pl.lit("")).alias(name)
-                             for name, words in self._missing_columns.items()])
-        offsets = rows.get_column("__offset")
-        return out.with_columns([out.get_column(name).scatter(offsets, texts.get_column(name))
-                                 for name in self._missing_columns])
+        rows = frame.lazy().filter(pl.lit(undetermined))
+        for stage in self._missing_stages:
+            rows = rows.with_columns(stage)
+        masks, exprs = {}, []
+        for index, (value, result) in enumerate(self._decisions):
+            # a mask of 0 where the decision is not undetermined: no names
+            words = {f"__mask{word}:{index}": pl.when(result.und).then(expr).otherwise(pl.lit(0, pl.Int64))
+                     for word, expr in result.mis.items()}
+            masks[f"{value.name}_missing"] = list(words)
+            exprs += [expr.alias(name) for name, expr in words.items()]
+        texts = self.sites.texts(rows.select(exprs + [pl.col(c) for c in self.sites.columns()]).collect(), masks)
+        # row -> its place among the undetermined rows (null elsewhere)
+        positions = pl.select(pl.when(pl.lit(undetermined)).then(pl.lit(undetermined).cast(pl.Int64).cum_sum() - 1)
+                              ).to_series()
+        return out.with_columns([pl.Series(name, texts[name], dtype=pl.Utf8).gather(positions).fill_null("")
+                                 for name in texts])
 
     def _all_citations(self, value: model.Value):
         """mask -> citation text for every combination of the value's rules (None if too many)."""
@@ -285,7 +315,8 @@ class ColumnarProgram(Expressions):
                     lazy = stage(lazy.collect()).lazy()
             else:
                 lazy = lazy.with_columns(stage)
-        out = self._missing_texts(lazy.select([pl.lit(0, pl.Int64).alias("row")] + self._outputs(job)).collect())
+        frame = lazy.collect()
+        out = self._missing_texts(frame, frame.select([pl.lit(0, pl.Int64).alias("row")] + self._outputs(job)))
         out = out.with_columns(pl.int_range(raw.start, raw.start + raw.rows, dtype=pl.Int64).alias("row"))
         fallback = out.get_column("__fallback")
         offsets = fallback.arg_true().to_list()

@@ -64,8 +64,7 @@ class Expressions:
         field = self.entity.field(node.field)
         kind = field.type.kind
         column = pl.col(f"f:{node.field}")
-        text = pl.concat_str([pl.col("__path"), pl.lit("." + node.field)])
-        mis = M.where(column.is_null(), self.sites.mask(("field", node.field), text))
+        mis = M.where(column.is_null(), self.sites.mask(("field", node.field)))
         if kind in _DECIMAL_KINDS:
             return C(column, None, kind, INPUT_SCALE[kind], mis=mis)
         if kind in ("boolean", "integer", "text", "enum", "date"):
@@ -246,7 +245,7 @@ class Expressions:
         if site is None:
             number = len(self._sites)
             site = self._sites[identity] = _LookupSite(number, self.session.program.tables[node.table], key, when)
-            site.mis = M.union(M.where(site.unknown_here, self.sites.mask(("site", number), pl.col(site.text))),
+            site.mis = M.union(M.where(site.unknown_here, self.sites.mask(("column", site.text))),
                                M.union(key.mis, when.mis))
             self._stages.append(site)
         return site

@@ -37,34 +37,54 @@ def choose(condition, then: dict, otherwise: dict) -> dict:
 
 
 class Sites:
-    """The registry of missing-fact sites: bit -> the text of the name (a polars Utf8 expression)."""
+    """The registry of missing-fact sites: bit -> how its name is written: ("name", text) a constant,
+    ("field", name) the record's path + "." + name, ("column", column) the text in that column."""
 
     def __init__(self):
-        self.texts: list = []
+        self.specs: list[tuple[str, str]] = []
         self._bits: dict = {}
 
-    def mask(self, identity, text) -> dict:
-        """The literal mask of one site, registering it (text: a Utf8 expression) on first use."""
+    def mask(self, spec: tuple[str, str]) -> dict:
+        """The literal mask of one site, registering it on first use."""
         pl = _pl()
-        bit = self._bits.get(identity)
+        bit = self._bits.get(spec)
         if bit is None:
-            bit = self._bits[identity] = len(self.texts)
-            self.texts.append(text)
+            bit = self._bits[spec] = len(self.specs)
+            self.specs.append(spec)
         return {bit // WORD: pl.lit(1 << (bit % WORD), pl.Int64)}
 
     def names(self, missing: frozenset) -> dict:
         """A constant Unknown's missing names -> its mask."""
-        pl = _pl()
-        return union(*(self.mask(("name", name), pl.lit(name, pl.Utf8)) for name in sorted(missing)))
+        return union(*(self.mask(("name", name)) for name in sorted(missing)))
 
-    def text(self, columns: dict):
-        """Mask words as columns ({word: column name}) -> the sorted, "; "-joined names."""
-        pl = _pl()
-        present = []
-        for bit, text in enumerate(self.texts):
-            word = columns.get(bit // WORD)
-            if word is not None:
-                present.append(pl.when((pl.col(word) & (1 << (bit % WORD))) != 0).then(text))
-        if not present:
-            return pl.lit("", pl.Utf8)
-        return pl.concat_list(present).list.drop_nulls().list.unique().list.sort().list.join("; ")
+    def columns(self) -> list[str]:
+        """The columns the names are written from."""
+        return ["__path"] + sorted({name for kind, name in self.specs if kind == "column"})
+
+    def texts(self, rows, masks: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Rows (a polars frame with the mask words and `columns()`) -> per output name, the sorted,
+        "; "-joined missing names of each row, as `Outcome.missing` is printed (exact: the names are
+        written and sorted in Python, once per row; only undetermined rows come here)."""
+        paths = rows.get_column("__path").to_list()
+        values = {name: rows.get_column(name).to_list() for name in self.columns()[1:]}
+        decoded: dict = {}
+        out = {}
+        for name, words in masks.items():
+            columns = [rows.get_column(w).to_list() for w in words]
+            texts = []
+            for row, mask in enumerate(zip(*columns)) if columns else ():
+                specs = decoded.get(mask)
+                if specs is None:
+                    specs = decoded[mask] = [self.specs[word * WORD + bit] for word, value in enumerate(mask)
+                                             for bit in range(WORD) if value and value >> bit & 1]
+                found = set()
+                for kind, text in specs:
+                    if kind == "name":
+                        found.add(text)
+                    elif kind == "field":
+                        found.add(f"{paths[row]}.{text}")
+                    elif values[text][row] is not None:
+                        found.add(values[text][row])
+                texts.append("; ".join(sorted(found)))
+            out[name] = texts if columns else [""] * rows.height
+        return out
