@@ -456,10 +456,9 @@ def test_small_rule_sets_decide_alike_in_all_engines(tmp_path, name, variant):
     statuses = {cell[1] for row in expected.values() for cell in row.values()}
     if name == "exceptions" and variant == "treatment":
         assert "conflict" in statuses and "undetermined" in statuses
-    if name == "undated_table_and_money":
-        assert small.columnar.unsupported is not None  # division: decided row by row, same answers
-    if name in ("undated_table_columnar", "complete_table_columnar", "valid_table_columnar", "dates"):
-        assert small.columnar.unsupported is None
+    # every construct is vectorised (division once per distinct operands): no rule set, and no
+    # construct, is decided row by row
+    assert small.columnar.unsupported is None and not small.columnar.row_wise_constructs
     if name == "valid_table_columnar":  # outside the period, a key not listed: undetermined, naming the table
         assert {"undetermined", "decided"} <= statuses
         assert any("valid 2024-01-01 through 2024-12-31, not on 2025-01-01" in cell[3]

@@ -13,6 +13,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 
 from interpreter import api
+from interpreter.batch.job import Job, facts_for
 from interpreter.batch.run import run_batch
 from interpreter.language.diagnostics import UserError
 from tests.helpers import ruleset
@@ -109,3 +110,10 @@ def test_the_columnar_engine_writes_what_the_row_wise_engine_writes_on_the_seman
     def check(data):
         _outputs(loaded, data, work)
     check()
+def test_the_columnar_engine_covers_every_entity_of_the_acts(acts):
+    for loaded in acts.values():
+        for entity in loaded.ruleset.entities.values():
+            if not any(v.owner == entity.name for v in loaded.ruleset.decisions()):
+                continue
+            job = Job(loaded, facts_for(loaded, None), entity)
+            assert job.columnar.unsupported is None, (entity.name, job.columnar.unsupported)

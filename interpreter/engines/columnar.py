@@ -31,6 +31,9 @@ import attrs
 
 from interpreter.engines import missing as M
 from interpreter.engines.columnar_expr import Expressions
+from interpreter.engines.pyvalues import Interned, PySite
+from interpreter.evaluation.evaluate import Evaluator
+from interpreter.evaluation.report import json_value
 from interpreter.engines.columns import _DECIMAL_KINDS, _KINDS, MAX_SCALE, C, R, Unsupported, _convert_column, _dtype, \
     _format, _or, _pl
 from interpreter.language import model
@@ -45,7 +48,10 @@ class ColumnarProgram(Expressions):
         self.entity = self.program.entity
         self.variable = self.entity.variable
         self.unsupported: str | None = None
+        self.row_wise_constructs: set[str] = set()  # constructs whose rows are decided row by row
         self.sites = M.Sites()
+        self.interned = Interned()
+        self.evaluator = Evaluator(self.ruleset, session.program.tables, session.facts, session.as_of)
         self._values: dict[str, R] = {}
         self._stages: list = []  # in dependency order: columns to add, or table lookups (frame -> frame)
         # the missing masks' columns, in dependency order: computed on undetermined rows only
@@ -120,7 +126,7 @@ class ColumnarProgram(Expressions):
         if rule.condition is None:
             condition = C(pl.lit(True), None, "boolean")
         else:
-            condition = self._settle(self.expr(rule.condition, env), f"when:{rule.label}")
+            condition = self._settle(self._boolean(self.expr(rule.condition, env)), f"when:{rule.label}")
         holds = condition.expr.fill_null(False)
         fails = (~condition.expr).fill_null(False)
         # The consequence is evaluated unless the condition is false; an error there when the
@@ -218,9 +224,15 @@ class ColumnarProgram(Expressions):
                  M.where(und, acc.mis), acc.poss, acc.pok & ~acc.app)
 
     def _check_kind(self, value: model.Value, c: C) -> None:
-        kind = value.type.kind
-        if kind not in ("boolean", "integer", "text", "enum", "date") + _DECIMAL_KINDS:
-            raise Unsupported(f"`{value.id}` is {value.type.article}")
+        """Values of kinds with no native column (sets, durations, ...) are interned (`pyvalues`)."""
+
+    def box(self, c: C) -> C:
+        """A native column -> the ids of its values (to meet interned values of the same value)."""
+        pl = _pl()
+        site = PySite(len(self._stages), [c], lambda v: v, "py", self.interned)
+        self._stages.append(site)
+        return attrs.evolve(c, expr=pl.col(site.out), kind="py", scale=0, fb=_or(c.fb, pl.col(site.bad)),
+                            const=None, is_const=False)
 
     def _output_check(self, value: model.Value) -> None:
         if value.type.kind in _DECIMAL_KINDS and self._values[value.id].val.scale > MAX_SCALE:
@@ -240,7 +252,8 @@ class ColumnarProgram(Expressions):
         for value, result in self._decisions:
             name = value.name
             applies = result.app.fill_null(False)
-            exprs.append(pl.when(applies).then(_format(result.val, value.type.kind)).alias(name))
+            cell = pl.col(f"cell:{value.id}") if result.val.kind == "py" else _format(result.val, value.type.kind)
+            exprs.append(pl.when(applies).then(cell).alias(name))
             exprs.append(pl.when(applies).then(pl.lit("decided")).when(result.und).then(pl.lit("undetermined"))
                          .otherwise(pl.lit("not_applicable")).alias(f"{name}_status"))
             texts = self._all_citations(value)
@@ -286,6 +299,19 @@ class ColumnarProgram(Expressions):
         return out.with_columns([pl.Series(name, texts[name], dtype=pl.Utf8).gather(positions).fill_null("")
                                  for name in texts])
 
+    def _cells(self, frame):
+        """The output text of interned decision values, written once per distinct value (`batch._cell`)."""
+        pl = _pl()
+        cells = []
+        for value, result in self._decisions:
+            if result.val.kind != "py":
+                continue
+            ids = frame.get_column(f"val:{value.id}")
+            texts = {i: _cell_text(self.interned.values[i], value.type.kind) for i in ids.drop_nulls().unique().to_list()}
+            cells.append(ids.replace_strict(texts, default=None, return_dtype=pl.Utf8).alias(f"cell:{value.id}")
+                         if texts else pl.Series(f"cell:{value.id}", [None] * frame.height, dtype=pl.Utf8))
+        return frame.with_columns(cells) if cells else frame
+
     def _all_citations(self, value: model.Value):
         """mask -> citation text for every combination of the value's rules (None if too many)."""
         rules = [r for r in self.ruleset.rules.values() if r.value_id == value.id]
@@ -315,7 +341,7 @@ class ColumnarProgram(Expressions):
                     lazy = stage(lazy.collect()).lazy()
             else:
                 lazy = lazy.with_columns(stage)
-        frame = lazy.collect()
+        frame = self._cells(lazy.collect())
         out = self._missing_texts(frame, frame.select([pl.lit(0, pl.Int64).alias("row")] + self._outputs(job)))
         out = out.with_columns(pl.int_range(raw.start, raw.start + raw.rows, dtype=pl.Int64).alias("row"))
         fallback = out.get_column("__fallback")
@@ -345,6 +371,45 @@ class ColumnarProgram(Expressions):
 
     # ------------------------------------------------------------ input conversion
 
+    def _interned_column(self, column, field):
+        """A field with no native column (duration, set, entity reference) -> (ids of its values, rows
+        to decide row by row): each distinct raw value converted once by the fact binder, as
+        `Job.record` converts it; a value it refuses, or a reference to no record, is flagged."""
+        from interpreter.evaluation.facts import _Binder
+
+        pl = _pl()
+        if isinstance(column, list):
+            raws = column
+        elif hasattr(column, "to_pylist"):
+            raws = column.to_pylist()
+        else:
+            raws = list(column)
+        binder = _Binder(self.ruleset, "<batch>")
+        known: dict = {}
+        ids, failed = [], []
+        for raw in raws:
+            if raw is None:
+                ids.append(None)
+                failed.append(False)
+                continue
+            try:
+                key = _hashable(raw)
+                found = known.get(key)
+            except TypeError:
+                key, found = None, None
+            if found is None:
+                binder.diagnostics.clear()
+                binder.references.clear()
+                value = binder.convert(raw, field.type, field.name)
+                bad = bool(binder.diagnostics) or value is None or any(
+                    k not in self.session.by_key.get(entity, {}) for entity, k, _ in binder.references)
+                found = (None, True) if bad else (self.interned.id(value), False)
+                if key is not None:
+                    known[key] = found
+            ids.append(found[0])
+            failed.append(found[1])
+        return pl.Series(ids, dtype=pl.Int64), (pl.Series(failed, dtype=pl.Boolean) if any(failed) else None)
+
     def convert(self, job, raw):
         """Raw columns -> a frame of typed columns `f:<field>` and `__rowwise`, the rows to decide row by row."""
         pl = _pl()
@@ -352,10 +417,13 @@ class ColumnarProgram(Expressions):
         for field in self.entity.fields:
             column = raw.columns.get(field.name)
             if column is None:
-                series.append(pl.repeat(None, raw.rows, dtype=_dtype(field.type.kind)
-                                        if field.type.kind in _KINDS else pl.Utf8, eager=True).alias(f"f:{field.name}"))
+                series.append(pl.repeat(None, raw.rows, dtype=_dtype(field.type.kind if field.type.kind in _KINDS
+                                                                     else "py"), eager=True).alias(f"f:{field.name}"))
                 continue
-            typed, failed = _convert_column(column, field, self.ruleset, raw.rows)
+            if field.type.kind in _KINDS:
+                typed, failed = _convert_column(column, field, self.ruleset, raw.rows)
+            else:
+                typed, failed = self._interned_column(column, field)
             series.append(typed.alias(f"f:{field.name}"))
             if failed is not None:
                 flags.append(failed)
@@ -376,3 +444,21 @@ class ColumnarProgram(Expressions):
         index = pl.int_range(raw.start, raw.start + raw.rows, dtype=pl.Int64).cast(pl.Utf8)
         return frame.with_columns(pl.concat_str([pl.lit(collection + "["), key.fill_null(index), pl.lit("]")])
                                   .alias("__path"))
+
+
+def _hashable(raw):
+    if isinstance(raw, list):
+        return ("list", tuple(_hashable(item) for item in raw))
+    if isinstance(raw, dict):
+        return ("dict", tuple(sorted((str(k), _hashable(v)) for k, v in raw.items())))
+    return (type(raw).__name__, raw)
+
+
+def _cell_text(value, kind: str):
+    """A decided value as `batch.job._cell` writes it in an output cell (text kinds only here)."""
+    import json
+
+    shown = json_value(value, kind)
+    if isinstance(shown, list):
+        return json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
+    return None if shown is None else str(shown)

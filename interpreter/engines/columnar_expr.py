@@ -17,6 +17,7 @@ from interpreter.engines import missing as M
 from interpreter.engines.columns import (
     _DECIMAL_KINDS, INPUT_SCALE, MAX_SCALE, SAFE, C, Unsupported, _dtype, _literal, _or, _pl, _product_kind,
 )
+from interpreter.engines.escape import escape
 from interpreter.engines.lookups import _LookupSite
 from interpreter.evaluation.evaluate import _DependencyFailed, _ordered
 from interpreter.language import model
@@ -38,38 +39,78 @@ class Expressions:
         if not self.depends(node, env):
             return self.constant(node, env)
         method = getattr(self, "_" + type(node).__name__, None)
-        if method is None:
-            raise Unsupported(f"{type(node).__name__} over the record")
-        return method(node, env)
+        mark = (len(self._stages), len(self._missing_stages), len(self._sites), len(self._values))
+        try:
+            if method is None:
+                raise Unsupported(f"{type(node).__name__} over the record")
+            return method(node, env)
+        except Unsupported:
+            if len(self._values) == mark[3]:  # nothing another expression reads was added: undo it
+                del self._stages[mark[0]:]
+                del self._missing_stages[mark[1]:]
+                for identity in list(self._sites)[mark[2]:]:
+                    del self._sites[identity]
+            return escape(self, node, env)
 
     def constant(self, node, env) -> C:
         pl = _pl()
-        closure = self.program.expr(node)
         try:
-            value = closure({k: v for k, v in env.items() if v != "record"}, self.session)
+            value = self.evaluator.eval(node, {k: v for k, v in env.items() if v != "record"})
         except (EvaluationError, _DependencyFailed):
             return C(pl.lit(None), pl.lit(True), "any", 0, None, False)
         if isinstance(value, Unknown):
             return C(pl.lit(None), None, "any", 0, value, True, mis=self.sites.names(value.missing))
-        return _literal(value)
+        try:
+            return _literal(value)
+        except Unsupported:
+            return self.interned_literal(value)
+
+    def interned_literal(self, value) -> C:
+        """A constant with no native column (a negative or very precise decimal, a duration, a set)."""
+        pl = _pl()
+        return C(pl.lit(self.interned.id(value), pl.Int64), None, "py", const=value, is_const=True)
 
     def _Var(self, node, env):
         return C(None, record=True)
 
     def _FieldRef(self, node, env):
-        pl = _pl()
         subject = self.expr(node.subject, env)
         if not subject.record:
             raise Unsupported("a field of something other than the record")
-        field = self.entity.field(node.field)
+        return self.field_column(self.entity.field(node.field))
+
+    def field_column(self, field) -> C:
+        """A field of the record: its typed column (`convert`), unknown where absent."""
+        pl = _pl()
         kind = field.type.kind
-        column = pl.col(f"f:{node.field}")
-        mis = M.where(column.is_null(), self.sites.mask(("field", node.field)))
+        column = pl.col(f"f:{field.name}")
+        mis = M.where(column.is_null(), self.sites.mask(("field", field.name)))
         if kind in _DECIMAL_KINDS:
             return C(column, None, kind, INPUT_SCALE[kind], mis=mis)
         if kind in ("boolean", "integer", "text", "enum", "date"):
             return C(column, None, kind, mis=mis)
-        raise Unsupported(f"field `{node.field}` is {field.type.article}")
+        return C(column, None, "py", mis=mis)  # durations, sets, entity keys: interned (`convert`)
+
+    def fields_read(self, node, seen=None) -> set | None:
+        """The record's fields an expression reads, through the record's values too (None: it
+        reads something else of the record)."""
+        seen = set() if seen is None else seen
+        fields = {self.entity.key}
+        for n in model.walk(node):
+            if isinstance(n, model.FieldRef) and isinstance(n.subject, model.Var) and n.subject.name == self.variable:
+                fields.add(n.field)
+            elif isinstance(n, model.ValueRef) and isinstance(n.subject, model.Var) and n.subject.name == self.variable:
+                if n.value_id in seen:
+                    continue
+                seen.add(n.value_id)
+                for rule in self.ruleset.values[n.value_id].rules:
+                    for part in (rule.condition, rule.consequence):
+                        if part is not None:
+                            more = self.fields_read(part, seen)
+                            if more is None:
+                                return None
+                            fields |= more
+        return fields
 
     def _ValueRef(self, node, env):
         pl = _pl()
@@ -94,6 +135,7 @@ class Expressions:
         op = node.op
         left, right = self.expr(node.left, env), self.expr(node.right, env)
         if op in ("and", "or"):
+            left, right = self._boolean(left), self._boolean(right)
             if op == "and":
                 # `right` is evaluated unless `left` is false
                 fb = _or(left.fb, (left.expr.fill_null(True) & right.fb) if right.fb is not None else None)
@@ -167,7 +209,7 @@ class Expressions:
 
     def _If(self, node, env):
         pl = _pl()
-        condition = self.expr(node.condition, env)
+        condition = self._boolean(self.expr(node.condition, env))
         then, otherwise = self._align(self.expr(node.then, env), self.expr(node.otherwise, env))
         c = condition.expr
         expr = pl.when(c).then(then.expr).when(~c).then(otherwise.expr).otherwise(
@@ -182,8 +224,12 @@ class Expressions:
                                                M.choose((~c).fill_null(False), otherwise.mis, unknown_branch)))
         return C(expr, _or(condition.fb, branch_fb), then.kind, then.scale, mis=mis)
 
+    def _boolean(self, c: C) -> C:
+        """An operand of `and`, `or`, `not`, `if` as a Boolean column (an unknown constant is an untyped null)."""
+        return attrs.evolve(c, expr=c.expr.cast(_pl().Boolean), kind="boolean") if c.kind == "any" else c
+
     def _AllAnyOf(self, node, env):
-        items = [self.expr(item, env) for item in node.items]
+        items = [self._boolean(self.expr(item, env)) for item in node.items]
         return self._fold(node.kind, items)
 
     def _fold(self, kind: str, items: list[C]) -> C:
@@ -202,7 +248,7 @@ class Expressions:
             raise Unsupported("a quantifier over a collection that depends on the record")
         if isinstance(collection.const, Unknown):
             return C(_pl().lit(None, _pl().Boolean), collection.fb, "boolean", mis=collection.mis)
-        items = [self.expr(node.condition, {**env, node.variable.name: element})
+        items = [self._boolean(self.expr(node.condition, {**env, node.variable.name: element}))
                  for element in _ordered(collection.const)]
         return self._fold(node.kind, items)
 
@@ -286,8 +332,11 @@ class Expressions:
         return C(signed, _or(value.fb, ((x < 0) & (rounded == 0)).fill_null(False)), kind, p, mis=value.mis)
 
     def _align(self, a: C, b: C) -> tuple[C, C]:
-        """Bring two decimals to one scale (an integer is a decimal of scale 0)."""
+        """Bring two decimals to one scale (an integer is a decimal of scale 0); a native value
+        meeting an interned one is interned too."""
         pl = _pl()
+        if (a.kind == "py") != (b.kind == "py") and "any" not in (a.kind, b.kind):
+            return (a, self.box(b)) if a.kind == "py" else (self.box(a), b)
         numeric = ("integer",) + _DECIMAL_KINDS
         if a.kind == "any" and b.kind != "any":
             a = attrs.evolve(a, expr=a.expr.cast(_dtype(b.kind)) if a.is_const else a.expr, kind=b.kind, scale=b.scale)

@@ -85,7 +85,7 @@ _KINDS = ("boolean", "integer", "text", "enum", "date") + _DECIMAL_KINDS
 def _dtype(kind: str):
     pl = _pl()
     return {"boolean": pl.Boolean, "integer": pl.Int64, "text": pl.Utf8, "enum": pl.Utf8, "date": pl.Date,
-            "money": pl.Int64, "decimal": pl.Int64, "rate": pl.Int64}.get(kind, pl.Utf8)
+            "money": pl.Int64, "decimal": pl.Int64, "rate": pl.Int64, "py": pl.Int64}.get(kind, pl.Utf8)
 
 
 def _scale_of(value) -> int:
