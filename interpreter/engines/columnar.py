@@ -30,12 +30,12 @@ from __future__ import annotations
 import attrs
 
 from interpreter.engines import missing as M
-from interpreter.engines.columnar_expr import Expressions
+from interpreter.engines.columnar_expr import Expressions, _listed
 from interpreter.engines.pyvalues import Interned, PySite
 from interpreter.evaluation.evaluate import Evaluator
 from interpreter.evaluation.report import json_value
 from interpreter.engines.columns import _DECIMAL_KINDS, _KINDS, MAX_SCALE, C, R, Unsupported, _convert_column, _dtype, \
-    _format, _or, _pl
+    _format, _or, _pl, list_unsafe
 from interpreter.language import model
 from interpreter.language.values import Unknown
 
@@ -51,6 +51,7 @@ class ColumnarProgram(Expressions):
         self.row_wise_constructs: set[str] = set()  # constructs whose rows are decided row by row
         self.sites = M.Sites()
         self.interned = Interned()
+        self._cell_cache: dict = {}  # (interned id, kind) -> output text
         self.evaluator = Evaluator(self.ruleset, session.program.tables, session.facts, session.as_of)
         self._values: dict[str, R] = {}
         self._stages: list = []  # in dependency order: columns to add, or table lookups (frame -> frame)
@@ -210,7 +211,8 @@ class ColumnarProgram(Expressions):
             stage.append(c.fb.alias(f"xfb:{name}"))
             fb = pl.col(f"xfb:{name}")
         self._stages.append(stage)
-        return attrs.evolve(c, expr=pl.col(f"x:{name}"), fb=fb, mis=self._missing_columns_of(c.mis, name))
+        return attrs.evolve(c, expr=pl.col(f"x:{name}"), fb=fb, mis=self._missing_columns_of(c.mis, name),
+                            items=pl.col(f"x:{name}") if c.kind == "list" else c.items)
 
     def _resolve(self, acc: R) -> R:
         """The last step of `Evaluator._siblings`: undecided results whose possible values all equal the
@@ -265,6 +267,8 @@ class ColumnarProgram(Expressions):
             exprs.append(pl.lit("", pl.Utf8).alias(f"{name}_missing"))
             if result.fb is not None:
                 fallbacks.append(result.fb)
+            if result.val.kind == "list":
+                fallbacks.append(applies & list_unsafe(result.val))
             if not self._path_exact:
                 fallbacks.append(result.und)
         exprs.append(pl.lit(None, pl.Utf8).alias("error"))
@@ -307,7 +311,12 @@ class ColumnarProgram(Expressions):
             if result.val.kind != "py":
                 continue
             ids = frame.get_column(f"val:{value.id}")
-            texts = {i: _cell_text(self.interned.values[i], value.type.kind) for i in ids.drop_nulls().unique().to_list()}
+            texts = {}
+            for i in ids.drop_nulls().unique().to_list():
+                text = self._cell_cache.get((i, value.type.kind))
+                if text is None:
+                    text = self._cell_cache[(i, value.type.kind)] = _cell_text(self.interned.values[i], value.type.kind)
+                texts[i] = text
             cells.append(ids.replace_strict(texts, default=None, return_dtype=pl.Utf8).alias(f"cell:{value.id}")
                          if texts else pl.Series(f"cell:{value.id}", [None] * frame.height, dtype=pl.Utf8))
         return frame.with_columns(cells) if cells else frame
@@ -371,6 +380,41 @@ class ColumnarProgram(Expressions):
 
     # ------------------------------------------------------------ input conversion
 
+    def _set_column(self, column, field):
+        """A set of text or enum given as lists of strings -> (ids, flags, list column), vectorised:
+        each distinct set (its items deduplicated and sorted, joined) is interned once. None: not
+        lists of strings (the row-by-row reader is asked value by value instead)."""
+        import pyarrow as pa
+
+        pl = _pl()
+        try:
+            if not isinstance(column, (pa.Array, pa.ChunkedArray)):
+                column = pa.array(column, type=pa.list_(pa.string()))  # strings only: anything else raises
+            source = pl.from_arrow(column)
+        except (TypeError, ValueError, OverflowError, pa.ArrowException, pl.exceptions.PolarsError):
+            return None
+        if isinstance(source, pl.DataFrame) or source.dtype != pl.List(pl.Utf8):
+            return None
+        frame = pl.DataFrame({"items": source})
+        item = pl.element()
+        odd = item.is_null() | item.str.contains("\x1e", literal=True) | item.str.contains("\x1f", literal=True)
+        if field.type.element.kind == "enum":
+            odd = odd | ~item.is_in(list(self.ruleset.enums[field.type.element.name].variants))
+        items = pl.col("items")
+        keyed = frame.select(
+            pl.when(items.list.len() == 0).then(pl.lit("\x1e")).otherwise(
+                items.list.unique().list.sort().list.join("\x1f")).alias("key"),
+            items.list.eval(odd).list.any().fill_null(False).alias("odd"))
+        flags = keyed.get_column("odd")
+        keys = keyed.get_column("key")
+        ids = {key: self.interned.id(frozenset() if key == "\x1e" else frozenset(key.split("\x1f")))
+               for key in keys.drop_nulls().unique().to_list()}
+        typed = keys.replace_strict(ids, default=None, return_dtype=pl.Int64) if ids else \
+            pl.Series([None] * len(keys), dtype=pl.Int64)
+        typed = pl.select(pl.when(~pl.lit(flags)).then(pl.lit(typed))).to_series()
+        listed = pl.select(pl.when(~pl.lit(flags)).then(pl.lit(source))).to_series()
+        return typed, (flags if flags.any() else None), listed
+
     def _interned_column(self, column, field):
         """A field with no native column (duration, set, entity reference) -> (ids of its values, rows
         to decide row by row): each distinct raw value converted once by the fact binder, as
@@ -378,6 +422,10 @@ class ColumnarProgram(Expressions):
         from interpreter.evaluation.facts import _Binder
 
         pl = _pl()
+        if _listed(field):
+            fast = self._set_column(column, field)
+            if fast is not None:
+                return fast
         if isinstance(column, list):
             raws = column
         elif hasattr(column, "to_pylist"):
@@ -408,7 +456,17 @@ class ColumnarProgram(Expressions):
                     known[key] = found
             ids.append(found[0])
             failed.append(found[1])
-        return pl.Series(ids, dtype=pl.Int64), (pl.Series(failed, dtype=pl.Boolean) if any(failed) else None)
+        listed = None
+        if _listed(field):
+            # the list column, where the value is a list of text (else flagged: decided row by row)
+            items = []
+            for raw, i, index in zip(raws, ids, range(len(raws))):
+                plain = i is not None and type(raw) is list and all(type(item) is str for item in raw)
+                items.append(raw if plain else None)
+                if i is not None and not plain:
+                    failed[index] = True
+            listed = pl.Series(items, dtype=pl.List(pl.Utf8))
+        return pl.Series(ids, dtype=pl.Int64), (pl.Series(failed, dtype=pl.Boolean) if any(failed) else None), listed
 
     def convert(self, job, raw):
         """Raw columns -> a frame of typed columns `f:<field>` and `__rowwise`, the rows to decide row by row."""
@@ -417,13 +475,17 @@ class ColumnarProgram(Expressions):
         for field in self.entity.fields:
             column = raw.columns.get(field.name)
             if column is None:
+                if _listed(field):
+                    series.append(pl.repeat(None, raw.rows, dtype=pl.List(pl.Utf8), eager=True).alias(f"fl:{field.name}"))
                 series.append(pl.repeat(None, raw.rows, dtype=_dtype(field.type.kind if field.type.kind in _KINDS
                                                                      else "py"), eager=True).alias(f"f:{field.name}"))
                 continue
             if field.type.kind in _KINDS:
                 typed, failed = _convert_column(column, field, self.ruleset, raw.rows)
             else:
-                typed, failed = self._interned_column(column, field)
+                typed, failed, listed = self._interned_column(column, field)
+                if listed is not None:
+                    series.append(listed.alias(f"fl:{field.name}"))
             series.append(typed.alias(f"f:{field.name}"))
             if failed is not None:
                 flags.append(failed)
@@ -447,6 +509,8 @@ class ColumnarProgram(Expressions):
 
 
 def _hashable(raw):
+    if type(raw) is list and all(type(item) is str for item in raw):
+        return tuple(raw)  # the usual case (a set of text or enum), cheaply; no other key is a bare tuple
     if isinstance(raw, list):
         return ("list", tuple(_hashable(item) for item in raw))
     if isinstance(raw, dict):

@@ -29,6 +29,11 @@ def _beyond(magnitude):
     return (magnitude > SAFE).fill_null(False)
 
 
+def _listed(field) -> bool:
+    """A set of text or enum: also read as a polars list column `fl:<field>` (`convert`)."""
+    return field.type.kind == "set" and field.type.element is not None and field.type.element.kind in ("text", "enum")
+
+
 class Expressions:
     """The expression half of `ColumnarProgram` (which provides session, program, entity, sites...)."""
 
@@ -89,6 +94,10 @@ class Expressions:
             return C(column, None, kind, INPUT_SCALE[kind], mis=mis)
         if kind in ("boolean", "integer", "text", "enum", "date"):
             return C(column, None, kind, mis=mis)
+        if _listed(field):  # unknown where the list is absent (its ids are read only where needed)
+            items = pl.col(f"fl:{field.name}")
+            return C(column, None, "py", mis=M.where(items.is_null(), self.sites.mask(("field", field.name))),
+                     items=items)
         return C(column, None, "py", mis=mis)  # durations, sets, entity keys: interned (`convert`)
 
     def fields_read(self, node, seen=None) -> set | None:
@@ -123,7 +132,8 @@ class Expressions:
         # value_of: decided -> value; undetermined -> unknown; anything else raises.
         reference = self._references[node.value_id]
         return C(pl.col(reference[0]), pl.col(reference[1]), result.val.kind, result.val.scale,
-                 mis=self._reference_masks[node.value_id])
+                 mis=self._reference_masks[node.value_id],
+                 items=pl.col(reference[0]) if result.val.kind == "list" else None)
 
     def _Not(self, node, env):
         operand = self.expr(node.operand, env)
@@ -158,6 +168,12 @@ class Expressions:
             x, y = a.expr, b.expr
             expr = {"=": x == y, "!=": x != y, "<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
             return C(expr, _or(fb, a.fb, b.fb), "boolean", mis=mis)
+        if op in ("+", "-"):
+            sets = [self._text_set(left), self._text_set(right)]
+            if all(x is not None for x in sets) and not (left.is_const and right.is_const):
+                both = sets[0].list.set_difference(sets[1]) if op == "-" else sets[0].list.set_union(sets[1])
+                result = both.list.unique().list.sort()
+                return C(result, fb, "list", mis=mis, items=result)
         numeric = ("integer",) + _DECIMAL_KINDS
         if left.kind == "date" and right.is_const and op in ("+", "-") and right.const is not None:
             return attrs.evolve(self._date_shift(left, right.const, op), mis=mis)
@@ -195,6 +211,11 @@ class Expressions:
     def _SetMembership(self, node, env):
         element = self.expr(node.element, env)
         collection = self.expr(node.collection, env)
+        if collection.items is not None and element.kind in ("text", "enum"):
+            pl = _pl()
+            found = pl.when(element.expr.is_not_null()).then(collection.items.list.contains(element.expr))
+            return C(~found if node.negated else found, _or(element.fb, collection.fb), "boolean",
+                     mis=M.union(element.mis, collection.mis))
         if not collection.is_const:
             raise Unsupported("membership in a set that depends on the record")
         if isinstance(collection.const, Unknown):
@@ -224,6 +245,15 @@ class Expressions:
                                                M.choose((~c).fill_null(False), otherwise.mis, unknown_branch)))
         return C(expr, _or(condition.fb, branch_fb), then.kind, then.scale, mis=mis)
 
+    def _text_set(self, c: C):
+        """A set of text as a polars list expression (a record's set, a computed one, a constant), or None."""
+        pl = _pl()
+        if c.items is not None:
+            return c.items
+        if c.is_const and isinstance(c.const, frozenset) and all(isinstance(i, str) for i in c.const):
+            return pl.lit(pl.Series(sorted(c.const), dtype=pl.Utf8)).implode()
+        return None
+
     def _boolean(self, c: C) -> C:
         """An operand of `and`, `or`, `not`, `if` as a Boolean column (an unknown constant is an untyped null)."""
         return attrs.evolve(c, expr=c.expr.cast(_pl().Boolean), kind="boolean") if c.kind == "any" else c
@@ -251,6 +281,37 @@ class Expressions:
         items = [self._boolean(self.expr(node.condition, {**env, node.variable.name: element}))
                  for element in _ordered(collection.const)]
         return self._fold(node.kind, items)
+
+    def _Aggregate(self, node, env):
+        """`count` over a shared collection, unrolled (`evaluate._Aggregate` + `fold_aggregate`): an
+        unknown `where` makes the count unknown, naming what it misses."""
+        pl = _pl()
+        collection = self.expr(node.collection, env)
+        if node.kind == "count" and node.where is None and collection.items is not None:
+            return C(collection.items.list.len().cast(pl.Int64), collection.fb, "integer", mis=collection.mis)
+        if node.kind != "count" or not collection.is_const or node.where is None:
+            raise Unsupported(f"{node.kind} over a collection that depends on the record")
+        if isinstance(collection.const, Unknown):
+            return C(pl.lit(None, pl.Int64), collection.fb, "integer", mis=collection.mis)
+        where = node.where
+        if isinstance(where, model.SetMembership) and not where.negated and isinstance(where.element, model.Var) \
+                and where.element.name == node.variable.name and all(isinstance(e, str) for e in collection.const):
+            # count x in S where x in <a set of the record>: the size of the intersection
+            inner = self.expr(where.collection, env)
+            if inner.items is not None:
+                shared = pl.lit(pl.Series(sorted(collection.const), dtype=pl.Utf8)).implode()
+                return C(inner.items.list.set_intersection(shared).list.len().cast(pl.Int64), inner.fb, "integer",
+                         mis=inner.mis)
+        keeps = [self._boolean(self.expr(node.where, {**env, node.variable.name: element}))
+                 for element in _ordered(collection.const)]
+        if not keeps:
+            return _literal(0)
+        if any(k.is_const and isinstance(k.const, Unknown) and not k.const.missing for k in keeps):
+            raise Unsupported("an unknown with nothing missing")  # skipped by the interpreter, not unknown
+        count = pl.sum_horizontal([k.expr.fill_null(False).cast(pl.Int64) for k in keeps])
+        unknown = pl.any_horizontal([k.expr.is_null() for k in keeps])
+        return C(pl.when(~unknown).then(count), _or(*(k.fb for k in keeps)), "integer",
+                 mis=M.where(unknown, M.union(*(k.mis for k in keeps))))
 
     def _TableMembership(self, node, env):
         pl = _pl()
@@ -335,6 +396,8 @@ class Expressions:
         """Bring two decimals to one scale (an integer is a decimal of scale 0); a native value
         meeting an interned one is interned too."""
         pl = _pl()
+        if "list" in (a.kind, b.kind) and a.kind != b.kind and "any" not in (a.kind, b.kind):
+            raise Unsupported("a set computed by polars meeting another value")
         if (a.kind == "py") != (b.kind == "py") and "any" not in (a.kind, b.kind):
             return (a, self.box(b)) if a.kind == "py" else (self.box(a), b)
         numeric = ("integer",) + _DECIMAL_KINDS

@@ -46,6 +46,7 @@ class C:
     is_const: bool = False
     record: bool = False  # the record itself (only as the subject of a field or value)
     mis: dict = attrs.field(factory=dict)  # missing mask (`missing`): 0 where the value is known
+    items: object = None  # a set of text as a polars list column (besides its interned ids), if any
 
 
 @attrs.frozen
@@ -119,6 +120,13 @@ def _literal(value) -> C:
     return C(pl.lit(None), None, "any", const=value, is_const=True)
 
 
+def list_unsafe(value: C):
+    """Where a set of text has an item whose JSON text needs escapes, or sorts differently quoted
+    (a character up to '"', or a backslash): not written by polars, decided row by row."""
+    pl = _pl()
+    return value.expr.list.eval(pl.element().str.contains(r'[\x00-\x22\\]')).list.any().fill_null(False)
+
+
 def _product_kind(a: str, b: str) -> str:
     pair = {a, b}
     if "money" in pair:
@@ -132,6 +140,9 @@ def _format(value: C, kind: str):
     """The output cell of a decided value, as `batch._cell` writes it."""
     pl = _pl()
     x = value.expr
+    if value.kind == "list":  # deduplicated and sorted: its JSON text, as json.dumps writes it
+        return pl.concat_str([pl.lit("["), x.list.eval(pl.concat_str([pl.lit('"'), pl.element(), pl.lit('"')]))
+                              .list.join(","), pl.lit("]")])
     if kind in ("boolean", "integer", "text", "enum"):
         return x
     if kind == "date":

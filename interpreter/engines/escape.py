@@ -15,6 +15,8 @@ output -> a `columns.C` whose column holds the interpreter's value (native, or a
 """
 from __future__ import annotations
 
+import attrs
+
 from interpreter.engines import missing as M
 from interpreter.engines.columns import C, _or, _pl
 from interpreter.engines.pyvalues import _FAILURES, PySite, native, to_python
@@ -81,6 +83,10 @@ def escape(program, node, env) -> C:
         site = PySite(len(program._stages), operands, _operation(node), kind, program.interned)
         program._stages.append(site)
         return _result(program, site, kind, _or(*(o.fb for o in operands)), M.union(*(o.mis for o in operands)))
+    if isinstance(node, (model.Aggregate, model.Quantifier)):
+        lifted = _lift(program, node, env)
+        if lifted is not None:
+            return lifted
     fields = program.fields_read(node)
     if fields is None:
         program.row_wise_constructs.add(type(node).__name__)
@@ -89,6 +95,32 @@ def escape(program, node, env) -> C:
     site = RecordSite(program, len(program._stages), node, env, sorted(fields), kind)
     program._stages.append(site)
     return _result(program, site, kind, None, {})
+
+
+_COLLECTION = "\x00collection"  # a name no rule can write
+
+
+def _lift(program, node, env):
+    """An aggregate or quantifier over a collection of the record (e.g. one of its sets) whose other
+    parts do not read the record -> the interpreter's value once per distinct collection."""
+    parts = [node.value, node.where] if isinstance(node, model.Aggregate) else [node.condition]
+    inner = {**env, node.variable.name: None}
+    if any(part is not None and program.depends(part, inner) for part in parts):
+        return None
+    collection = program.expr(node.collection, env)
+    if collection.kind != "py":
+        return None
+    lifted = attrs.evolve(node, collection=model.Var(_COLLECTION, node.collection.type
+                                                     if hasattr(node.collection, "type") else None))
+    constants = {k: v for k, v in env.items() if v != "record"}
+    evaluator = program.evaluator
+
+    def function(value):
+        return evaluator.eval(lifted, {**constants, _COLLECTION: value})
+    kind = _kind_of(node)
+    site = PySite(len(program._stages), [collection], function, kind, program.interned)
+    program._stages.append(site)
+    return _result(program, site, kind, collection.fb, collection.mis)
 
 
 class RecordSite(PySite):
