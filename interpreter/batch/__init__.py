@@ -1,8 +1,8 @@
 """Batch: decide every record of a JSONL, CSV or Parquet file, in checkpointed chunks, locally or on Dask.
 
 readers (input -> chunks) -> job (chunk -> decided Arrow table, via interpreter.engines) ->
-checkpoint (part files, manifest, atomic publish) -> run (the local loop) / dask_run (the same chunks
-as Dask tasks). This module is the façade the CLI uses.
+checkpoint (manifest, part files) + output (the file being built, published atomically) -> run (the
+local loop) / dask_run (the same chunks as Dask tasks). This module is the façade the CLI uses.
 May import: interpreter.language, interpreter.evaluation, interpreter.engines.
 """
 from interpreter.batch.checkpoint import BatchIntegrityError

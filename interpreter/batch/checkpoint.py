@@ -1,10 +1,12 @@
-"""Batch checkpoint: finished chunks -> part files, a manifest, and one atomically published output.
+"""Batch checkpoint: finished chunks -> a manifest in OUTPUT.partial/, with part files where they are kept.
 
 The manifest records the run's fingerprint (rule files, facts, input, options) so `--resume` only
-continues a run of the same job; each chunk's part file is written before the manifest names it;
-`publish` checks that rows out equal rows in before it renames the output into place, so a
-partial or inconsistent output is never published. OUTPUT.partial/ holds a marker file from the
-moment it is made; a directory of that name without one is refused, never deleted.
+continues a run of the same job, and per completed chunk its rows and what it can be resumed from:
+its part file (`part`, Arrow IPC, written before the manifest names it) or, for CSV/JSONL, the
+length of the output being built after it (`end`, flushed before the manifest names it; see
+`output.OutputBuilder`). An entry whose part or output is not there as it says is dropped on
+resume, so that chunk is decided again. OUTPUT.partial/ holds a marker file from the moment it is
+made; a directory of that name without one is refused, never deleted.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from interpreter.batch.readers import parquet_files, refuse
 from interpreter.language.fingerprint import content_hash
 from interpreter.language.pipeline import Loaded
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 MARKER = ".made-by-rules-batch"
 
 
@@ -59,7 +61,8 @@ class Checkpoint:
         self.directory = output + ".partial"
         self.manifest_path = os.path.join(self.directory, "manifest.json")
         self.identity = identity
-        self.done: dict[int, dict] = {}  # chunk index -> {"start", "rows"}
+        self.done: dict[int, dict] = {}  # chunk index -> {"start", "rows", "part" | "end", stats}
+        self.building = os.path.join(self.directory, f"building.{identity['format']}")  # the output being built
 
     def part(self, index: int) -> str:
         return os.path.join(self.directory, f"part-{index:06d}.arrow")
@@ -87,11 +90,16 @@ class Checkpoint:
                     changed = [k for k in self.identity if (manifest.get("identity") or {}).get(k) != self.identity[k]]
                     refuse("E609", f"cannot resume: the {', '.join(changed) or 'manifest'} changed since the interrupted run "
                                   f"({self.directory})", suggestions=("run again without --resume to start over",))
+                built = os.path.getsize(self.building) if os.path.isfile(self.building) else -1
                 for index, entry in manifest.get("done", {}).items():
                     try:
-                        if _part_rows(self.part(int(index))) == entry["rows"]:
+                        if entry.get("part"):
+                            kept = _part_rows(self.part(int(index))) == entry["rows"]
+                        else:
+                            kept = isinstance(entry.get("end"), int) and 0 <= entry["end"] <= built
+                        if kept:
                             self.done[int(index)] = entry
-                    except (ValueError, TypeError, KeyError):
+                    except (ValueError, TypeError, KeyError, AttributeError):
                         continue  # a damaged entry: that chunk is evaluated again
                 return len(self.done)
         if os.path.isdir(self.directory):
@@ -105,6 +113,16 @@ class Checkpoint:
     def complete(self, index: int, start: int, rows: int, stats: dict) -> None:
         self.done[index] = {"start": start, "rows": rows, **stats}
         self._save()
+
+    def note(self, index: int, **notes) -> None:
+        """Add to what the manifest keeps about a completed chunk (e.g. where it ends in the output)."""
+        self.done[index].update(notes)
+        self._save()
+
+    def forget(self, indices) -> None:
+        """Chunks that cannot be resumed from (nothing kept of them): they are decided again."""
+        for index in indices:
+            self.done.pop(index, None)
 
     def _save(self) -> None:
         document = {"version": MANIFEST_VERSION, "identity": self.identity,
@@ -141,97 +159,22 @@ def write_part(table, path: str) -> None:
     os.replace(temporary, path)
 
 
-def _read_part(checkpoint: Checkpoint, index: int):
+def read_part(path: str):
     import pyarrow as pa
 
-    with pa.memory_map(checkpoint.part(index)) as source:
+    with pa.memory_map(path) as source:
         return pa.ipc.open_file(source).read_all()
 
 
-def publish(checkpoint: Checkpoint, output: str, fmt: str, schema, expected_rows: int,
-            decimal_kinds: dict | None = None, describe=None) -> int:
-    """Parts in chunk order -> OUTPUT (atomically); checks rows out = rows in and the row sequence.
-    Parquet is typed (`typed.file_schema`: decimal columns of `decimal_kinds`, dictionary-encoded
-    statuses and citations), with `describe(types chosen)` as the file's key-value metadata."""
-    from interpreter.batch import typed
+def first_problems(table, stats: dict, limit: int = 5) -> list[str]:
+    """The first few messages of a chunk's `error` column, in row order (none looked for in a clean chunk)."""
+    if not stats["bad"] and not any(s in counts for counts in stats["statuses"].values() for s in ("error", "conflict")):
+        return []
+    import pyarrow.compute as pc
 
-    temporary = f"{output}.tmp-{os.getpid()}"
-    if os.path.lexists(temporary):  # not ours to overwrite or remove
-        refuse("E614", f"{temporary} exists and was not made by this run; it is left as it is",
-               suggestions=("move it away and run again",))
-    written = 0
-    file_schema = None
-    if fmt == "parquet":
-        seen: dict = {}
-        for index in sorted(checkpoint.done):  # the scale each decimal column needs over the whole output
-            seen = typed.merge(seen, typed.widths(_read_part(checkpoint, index), decimal_kinds or {}))
-        file_schema, chosen = typed.file_schema(schema, decimal_kinds or {}, seen)
-        if describe is not None:
-            file_schema = file_schema.with_metadata(describe(chosen))
-    try:
-        writer = _Writer(temporary, fmt, schema, file_schema)
-        try:
-            for index in sorted(checkpoint.done):
-                entry = checkpoint.done[index]
-                table = _read_part(checkpoint, index)
-                rows = table.num_rows
-                if rows != entry["rows"] or entry["start"] != written:
-                    raise BatchIntegrityError(f"chunk {index}: expected rows from {written}, found {rows} rows from {entry['start']}")
-                if rows:
-                    row = table.column("row")
-                    if row[0].as_py() != written or row[rows - 1].as_py() != written + rows - 1:
-                        raise BatchIntegrityError(f"chunk {index}: row numbers {row[0]}..{row[rows - 1]} are out of sequence")
-                writer.write(table)
-                written += rows
-        finally:
-            writer.close()
-        if written != expected_rows:
-            raise BatchIntegrityError(f"rows out ({written}) differ from rows in ({expected_rows})")
-        os.replace(temporary, output)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    return written
-
-
-class _Writer:
-    def __init__(self, path: str, fmt: str, schema, file_schema=None):
-        self.fmt = fmt
-        self.schema = schema
-        self.path = path
-        self.first = True
-        if fmt == "parquet":
-            import pyarrow.parquet as pq
-
-            self.file_schema = file_schema
-            self.writer = pq.ParquetWriter(path, self.file_schema)
-        else:
-            self.handle = open(path, "wb")
-
-    def write(self, table) -> None:
-        import polars as pl
-
-        if self.fmt == "parquet":
-            from interpreter.batch import typed
-
-            self.writer.write_table(typed.cast(table, self.file_schema))
-        elif self.fmt == "csv":
-            pl.from_arrow(table).write_csv(self.handle, include_header=self.first)
-        else:
-            pl.from_arrow(table).write_ndjson(self.handle)
-        self.first = False
-
-    def close(self) -> None:
-        if self.fmt == "csv" and self.first:  # no rows: the header alone
-            import polars as pl
-
-            pl.from_arrow(self.schema.empty_table()).write_csv(self.handle, include_header=True)
-        if self.fmt == "parquet":
-            self.writer.close()
-        else:
-            self.handle.flush()
-            os.fsync(self.handle.fileno())
-            self.handle.close()
+    errors = table.column("error")
+    positions = pc.indices_nonzero(pc.is_valid(errors)).slice(0, limit).to_pylist()
+    return [errors[i].as_py() for i in positions]
 
 
 class SimulatedCrash(RuntimeError):

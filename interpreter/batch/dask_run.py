@@ -2,7 +2,7 @@
 
 input <- `run.run_batch(engine="dask")`: the checkpoint, the chunk size and a scheduler address
 (None: a LocalCluster on this machine); output -> the same part files and manifest entries as the
-local engine, so `checkpoint.publish` assembles an identical output and `--resume` works the same.
+local engine, so `output.OutputBuilder` writes an identical output from them and `--resume` works the same.
 
 Each task reads its rows (`readers.read_parquet_range`, only the row groups it needs), evaluates
 them with a `job.Job` built once per worker process from the rule set and facts paths (the
@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import threading
 
-from interpreter.batch.checkpoint import BatchIntegrityError, SimulatedCrash, write_part
+from interpreter.batch.checkpoint import BatchIntegrityError, SimulatedCrash, first_problems, write_part
 from interpreter.batch.job import Job, chunk_stats, facts_for
 from interpreter.batch.readers import RawChunk, count_parquet_rows, read_parquet_range
 from interpreter.language.pipeline import load
@@ -48,7 +48,8 @@ def _evaluate_chunk(spec: tuple, input_path: str, index: int, start: int, stop: 
     if output.num_rows != stop - start:
         raise BatchIntegrityError(f"chunk {index}: {stop - start} rows in, {output.num_rows} out")
     write_part(output, part)
-    return index, start, output.num_rows, chunk_stats(job, output, bad)
+    stats = chunk_stats(job, output, bad)
+    return index, start, output.num_rows, {**stats, "problems": first_problems(output, stats), "part": True}
 
 
 def run_dask(job, loaded, facts_path, input_path, checkpoint, chunk_size, scheduler, progress, fail_after):
@@ -76,7 +77,7 @@ def run_dask(job, loaded, facts_path, input_path, checkpoint, chunk_size, schedu
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=False,
                                dashboard_address=None, silence_logs=50)
         client = Client(cluster)
-    completed, problems = 0, []
+    completed = 0
     try:
         futures = [client.submit(_evaluate_chunk, spec, os.path.abspath(input_path), index, start, stop,
                                  os.path.abspath(checkpoint.part(index)), key=f"rules-batch-chunk-{index}", pure=False)
@@ -96,4 +97,4 @@ def run_dask(job, loaded, facts_path, input_path, checkpoint, chunk_size, schedu
         client.close()
         if cluster is not None:
             cluster.close()
-    return total, problems
+    return total

@@ -14,10 +14,10 @@ Guarantees:
 - rows out = rows in, checked before the output is published; a row with bad data (a value
   of the wrong type, an unknown field, a line that is not JSON) becomes an error row whose
   `error` names the fact path (`imports[17].entry_date: expected a date ...`);
-- memory stays flat: the input is read `chunk_size` rows at a time and every evaluated chunk
-  is written to a part file in `OUTPUT.partial/` (Arrow IPC) with a manifest of completed
-  chunks; the output is assembled from the parts into a temporary file and published with
-  `os.replace`, so it is either absent or complete;
+- memory stays flat: the input is read `chunk_size` rows at a time and every decided chunk
+  is written straight into the output being built in `OUTPUT.partial/` (`output.OutputBuilder`:
+  appended CSV/JSONL, a Parquet row group), with a manifest of completed chunks; the output is
+  published with `os.replace` when rows out = rows in, so it is either absent or complete;
 - an interrupted run (crash, Ctrl-C) resumes with `resume=True` from the manifest: completed
   chunks are kept, the others are evaluated again, so no row is lost or duplicated; a manifest
   whose rule set, facts, input or options differ is refused;
@@ -35,10 +35,9 @@ import time
 import attrs
 
 from interpreter.batch import typed
-from interpreter.batch.checkpoint import (
-    BatchIntegrityError, Checkpoint, SimulatedCrash, fingerprint, publish, write_part,
-)
+from interpreter.batch.checkpoint import BatchIntegrityError, Checkpoint, SimulatedCrash, fingerprint, first_problems
 from interpreter.batch.job import Job, choose_entity, chunk_stats, facts_for
+from interpreter.batch.output import OutputBuilder
 from interpreter.batch.readers import count_parquet_rows, format_of, open_parquet, parquet_files, read_chunks, refuse
 from interpreter.evaluation.datafile import json_loads
 from interpreter.evaluation.unique_keys import DuplicateKey
@@ -98,28 +97,30 @@ def run_batch(loaded: Loaded, input_path: str, output_path: str, facts_path: str
     identity = fingerprint(loaded, facts_path, input_path, job_entity.name, explain, chunk_size, out_format)
     checkpoint = Checkpoint(output_path, identity)
     resumed = checkpoint.open(resume)
-    if engine == "dask":
-        from interpreter.batch.dask_run import run_dask
+    builder = OutputBuilder(checkpoint, out_format, job.output_schema(), typed.decimal_columns(job),
+                            lambda chosen: typed.metadata_of(loaded, job, chosen))
+    try:
+        builder.open()
+        if engine == "dask":
+            from interpreter.batch.dask_run import run_dask
 
-        total, problems = run_dask(job, loaded, facts_path, input_path, checkpoint, chunk_size, scheduler,
-                                   progress, fail_after_chunks)
-    else:
-        total, problems = _run_local(job, input_path, in_format, checkpoint, chunk_size, progress, fail_after_chunks)
-    schema = job.output_schema()
-    written = publish(checkpoint, output_path, out_format, schema, total, typed.decimal_columns(job),
-                      lambda chosen: typed.metadata_of(loaded, job, chosen))
-    problems = _problems(checkpoint)
-    statuses, bad = _tally(checkpoint, job)
-    shared: dict = {}
-    row_wise: dict = {}
-    for entry in checkpoint.done.values():
-        for name, rows in entry.get("shared_missing", {}).items():
-            shared[name] = shared.get(name, 0) + rows
-        for why, rows in entry.get("row_wise", {}).items():
-            row_wise[why] = row_wise.get(why, 0) + rows
+            total = run_dask(job, loaded, facts_path, input_path, checkpoint, chunk_size, scheduler, progress,
+                             fail_after_chunks)
+            for index in sorted(checkpoint.done):
+                if index >= builder.next:
+                    checkpoint.note(index, **builder.add(index))
+        else:
+            total = _run_local(job, input_path, in_format, checkpoint, builder, chunk_size, progress, fail_after_chunks)
+        written = builder.publish(output_path, total)
+    finally:
+        builder.close()
+    entries = [checkpoint.done[index] for index in sorted(checkpoint.done)]
+    problems = [problem for entry in entries for problem in entry.get("problems", ())]
+    statuses, bad = _tally(entries, job)
+    shared, row_wise = _sum_counts(entries, "shared_missing"), _sum_counts(entries, "row_wise")
     checkpoint.remove()
     return BatchSummary(written, bad, len(checkpoint.done), resumed, statuses, tuple(problems[:5]), output_path,
-                        engine, time.perf_counter() - began, dict(sorted(shared.items())), dict(sorted(row_wise.items())))
+                        engine, time.perf_counter() - began, shared, row_wise)
 
 
 def _input_columns(path: str, fmt: str):
@@ -145,58 +146,45 @@ def _input_columns(path: str, fmt: str):
     return None
 
 
-def _run_local(job: Job, input_path, in_format, checkpoint: Checkpoint, chunk_size, progress, fail_after):
-    total, completed, problems = 0, 0, []
+def _run_local(job: Job, input_path, in_format, checkpoint: Checkpoint, builder: OutputBuilder, chunk_size,
+               progress, fail_after) -> int:
+    """Decide the chunks not completed yet, writing every chunk to the output in order; -> rows in."""
+    total, completed = 0, 0
     if progress:
         progress(0, count_parquet_rows(input_path) if in_format == "parquet" else None)
     for raw in read_chunks(input_path, in_format, job.entity, chunk_size, skip=frozenset(checkpoint.done)):
         if raw.rows < 0:  # completed in an earlier run
             total += checkpoint.done[raw.index]["rows"]
+            if raw.index >= builder.next:  # kept as a part, not yet in the output being built
+                checkpoint.note(raw.index, **builder.add(raw.index))
         else:
             table, bad = job.evaluate(raw)
             if table.num_rows != raw.rows:
                 raise BatchIntegrityError(f"chunk {raw.index}: {raw.rows} rows in, {table.num_rows} out")
-            write_part(table, checkpoint.part(raw.index))
-            checkpoint.complete(raw.index, raw.start, raw.rows, chunk_stats(job, table, bad))
+            stats = chunk_stats(job, table, bad)
+            stats["problems"] = first_problems(table, stats)
+            checkpoint.complete(raw.index, raw.start, raw.rows, {**stats, **builder.add(raw.index, table)})
             total += raw.rows
             completed += 1
             if fail_after is not None and completed >= fail_after:
                 raise SimulatedCrash(f"simulated crash after {completed} chunks")
         if progress:
             progress(total, None)
-    return total, problems
+    return total
 
 
-def _problems(checkpoint: Checkpoint, limit: int = 5) -> list[str]:
-    """The first few messages of the `error` column, in row order."""
-    import pyarrow as pa
-
-    found: list[str] = []
-    for index in sorted(checkpoint.done):
-        entry = checkpoint.done[index]
-        if not entry["bad"] and not any(s in counts for counts in entry["statuses"].values() for s in ("error", "conflict")):
-            continue
-        with pa.memory_map(checkpoint.part(index)) as source:
-            found.extend(_first_problems(pa.ipc.open_file(source).read_all(), limit - len(found)))
-        if len(found) >= limit:
-            break
-    return found
+def _sum_counts(entries: list, name: str) -> dict:
+    found: dict = {}
+    for entry in entries:
+        for key, rows in entry.get(name, {}).items():
+            found[key] = found.get(key, 0) + rows
+    return dict(sorted(found.items()))
 
 
-def _first_problems(table, limit: int) -> list[str]:
-    if limit <= 0:
-        return []
-    import pyarrow.compute as pc
-
-    errors = table.column("error")
-    positions = pc.indices_nonzero(pc.is_valid(errors)).slice(0, limit).to_pylist()
-    return [errors[i].as_py() for i in positions]
-
-
-def _tally(checkpoint: Checkpoint, job: Job):
+def _tally(entries: list, job: Job):
     statuses: dict = {v.name: {} for v in job.decisions}
     bad = 0
-    for entry in checkpoint.done.values():
+    for entry in entries:
         bad += entry["bad"]
         for name, counts in entry["statuses"].items():
             for status, count in counts.items():
