@@ -78,6 +78,8 @@ def batch(ruleset, input_path, facts, output, entity, with_explanations, resume,
                   + ")")
     for name, counts in summary.statuses.items():
         console.print(f"  {name}: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
+    if summary.cases is not None:
+        console.print(f"  {summary.cases} distinct cases in {summary.rows} rows")
     if summary.shared_missing:
         console.print("  undetermined for want of facts not in the rows (give them with --facts): "
                       + ", ".join(f"{name} ({rows} rows)" for name, rows in summary.shared_missing.items()), markup=False)

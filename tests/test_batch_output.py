@@ -66,8 +66,7 @@ def test_the_output_is_the_same_for_every_engine_and_chunk_size(sample, tmp_path
     assert csvs[1] == csvs[0] and csvs[2] == csvs[0]
 
 
-def test_unrounded_money_is_stored_with_every_decimal_place(tmp_path):
-    loaded = ruleset(tmp_path, """
+SHARES = """
 act DEMO "Demonstration Act"
 
 entity Item as item from items key id:
@@ -77,7 +76,11 @@ entity Item as item from items key id:
 
 section 1 "SHARES":
   decision Item.part: money "the share of the value, unrounded" = item.value * item.share
-""")
+"""
+
+
+def test_unrounded_money_is_stored_with_every_decimal_place(tmp_path):
+    loaded = ruleset(tmp_path, SHARES)
     assert loaded.ok
     rows = [{"id": "a", "value": "10.005", "share": "12.5%"}, {"id": "b", "value": "$1,000", "share": "0.5%"},
             {"id": "c", "value": "3"}]

@@ -12,6 +12,7 @@ from interpreter import api
 from interpreter.batch.checkpoint import SimulatedCrash
 from interpreter.batch.run import run_batch
 from tests.helpers import ruleset
+from tests.test_batch_output import SHARES, sample  # noqa: F401 - the fixture
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BATCH = os.path.join(ROOT, "rules", "ramsa", "examples", "batch")
@@ -23,21 +24,13 @@ def ramsa():
     return api.load(os.path.join(ROOT, "rules", "ramsa"))
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    path = tmp_path_factory.mktemp("stream") / "lines.csv"
-    with open(os.path.join(BATCH, "import_lines.csv"), encoding="utf-8") as handle:
-        path.write_text("".join(handle.readlines()[:61]), encoding="utf-8")
-    return str(path)
-
-
 @pytest.mark.parametrize("suffix", ["csv", "jsonl", "parquet"])
 def test_a_run_killed_while_writing_a_chunk_resumes_to_the_uninterrupted_output(ramsa, sample, tmp_path, suffix):
     whole = str(tmp_path / f"whole.{suffix}")
-    run_batch(ramsa, sample, whole, GLOBALS, chunk_size=7)
+    run_batch(ramsa, sample, whole, GLOBALS, chunk_size=50)
     out = str(tmp_path / f"out.{suffix}")
     with pytest.raises(SimulatedCrash):
-        run_batch(ramsa, sample, out, GLOBALS, chunk_size=7, fail_after_chunks=3)
+        run_batch(ramsa, sample, out, GLOBALS, chunk_size=50, fail_after_chunks=3)
     building = os.path.join(out + ".partial", f"building.{suffix}")
     with open(os.path.join(out + ".partial", "manifest.json"), encoding="utf-8") as handle:
         done = json.load(handle)["done"]
@@ -50,8 +43,8 @@ def test_a_run_killed_while_writing_a_chunk_resumes_to_the_uninterrupted_output(
         assert not any(name.startswith("part-") for name in os.listdir(out + ".partial"))
     with open(building, "ab") as handle:  # the next chunk, half written when the process was killed
         handle.write(b"L99,half a row")
-    summary = run_batch(ramsa, sample, out, GLOBALS, chunk_size=7, resume=True)
-    assert summary.resumed_chunks == 3 and summary.rows == 60
+    summary = run_batch(ramsa, sample, out, GLOBALS, chunk_size=50, resume=True)
+    assert summary.resumed_chunks == 3 and summary.rows == 240
     with open(whole, "rb") as a, open(out, "rb") as b:
         assert a.read() == b.read()
     assert not os.path.exists(out + ".partial")
@@ -59,36 +52,26 @@ def test_a_run_killed_while_writing_a_chunk_resumes_to_the_uninterrupted_output(
 
 def test_a_resume_whose_output_being_built_was_cut_short_decides_the_lost_chunks_again(ramsa, sample, tmp_path):
     whole = str(tmp_path / "whole.csv")
-    run_batch(ramsa, sample, whole, GLOBALS, chunk_size=7)
+    run_batch(ramsa, sample, whole, GLOBALS, chunk_size=50)
     out = str(tmp_path / "out.csv")
     with pytest.raises(SimulatedCrash):
-        run_batch(ramsa, sample, out, GLOBALS, chunk_size=7, fail_after_chunks=3)
+        run_batch(ramsa, sample, out, GLOBALS, chunk_size=50, fail_after_chunks=3)
     building = os.path.join(out + ".partial", "building.csv")
     with open(os.path.join(out + ".partial", "manifest.json"), encoding="utf-8") as handle:
         done = json.load(handle)["done"]
     with open(building, "r+b") as handle:  # the last chunk's rows lost (e.g. a disk that lied about fsync)
         handle.truncate(done["1"]["end"] + 5)
-    summary = run_batch(ramsa, sample, out, GLOBALS, chunk_size=7, resume=True)
-    assert summary.resumed_chunks == 2 and summary.rows == 60
+    summary = run_batch(ramsa, sample, out, GLOBALS, chunk_size=50, resume=True)
+    assert summary.resumed_chunks == 2 and summary.rows == 240
     with open(whole, "rb") as a, open(out, "rb") as b:
         assert a.read() == b.read()
 
 
 def test_a_later_chunk_with_more_decimal_places_widens_the_parquet_column(tmp_path):
-    loaded = ruleset(tmp_path, """
-act DEMO "Demonstration Act"
-
-entity Item as item from items key id:
-  id: text
-  value: money
-  share: rate
-
-section 1 "SHARES":
-  decision Item.part: money "the share of the value, unrounded" = item.value * item.share
-""")
+    loaded = ruleset(tmp_path, SHARES)
     rows = [{"id": "a", "value": "10", "share": "50%"}, {"id": "b", "value": "3"},
             {"id": "c", "value": "10.005", "share": "12.5%"}, {"id": "d", "value": "99999.99", "share": "100%"}]
-    source = tmp_path / "items.jsonl"
+    source = tmp_path / "lines.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     one_chunk, chunk_by_chunk = str(tmp_path / "one.parquet"), str(tmp_path / "each.parquet")
     run_batch(loaded, str(source), one_chunk, None)

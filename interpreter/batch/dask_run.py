@@ -26,16 +26,16 @@ _LOCK = threading.Lock()
 
 
 def _worker_job(spec: tuple):
-    """The Job for (rules, facts, entity, explain, columnar), built once per worker process."""
+    """The Job for (rules, facts, entity, explain, columnar, group_cases), built once per worker process."""
     with _LOCK:
         job = _JOBS.get(spec)
         if job is None:
-            root, facts_path, entity, explain, columnar = spec
+            root, facts_path, entity, explain, columnar, group_cases = spec
             loaded = load(root)
             if not loaded.ok:
                 raise RuntimeError(f"the rule set at {root} does not load on this worker")
             facts = facts_for(loaded, facts_path)
-            job = _JOBS[spec] = Job(loaded, facts, loaded.ruleset.entities[entity], explain, columnar)
+            job = _JOBS[spec] = Job(loaded, facts, loaded.ruleset.entities[entity], explain, columnar, group_cases)
         return job
 
 
@@ -49,7 +49,8 @@ def _evaluate_chunk(spec: tuple, input_path: str, index: int, start: int, stop: 
         raise BatchIntegrityError(f"chunk {index}: {stop - start} rows in, {output.num_rows} out")
     write_part(output, part)
     stats = chunk_stats(job, output, bad)
-    return index, start, output.num_rows, {**stats, "problems": first_problems(output, stats), "part": True}
+    return index, start, output.num_rows, {**stats, "problems": first_problems(output, stats), "part": True,
+                                           "cases": job.cases}
 
 
 def run_dask(job, loaded, facts_path, input_path, checkpoint, chunk_size, scheduler, progress, fail_after):
@@ -65,7 +66,7 @@ def run_dask(job, loaded, facts_path, input_path, checkpoint, chunk_size, schedu
     if progress:
         progress(0, total)
     spec = (os.path.abspath(loaded.root), os.path.abspath(facts_path) if facts_path else None, job.entity.name,
-            job.explain, job.columnar is not None)
+            job.explain, job.columnar is not None, job.group_cases)
     chunks = [(index, start, min(start + chunk_size, total))
               for index, start in enumerate(range(0, total, chunk_size)) if index not in checkpoint.done]
     done_rows = sum(entry["rows"] for entry in checkpoint.done.values())

@@ -56,7 +56,7 @@ class Job:
     """Everything needed to evaluate chunks: built once per process (and once per Dask worker)."""
 
     def __init__(self, loaded: Loaded, facts: FactBase, entity: model.Entity, explain: bool = False,
-                 columnar: bool = True):
+                 columnar: bool = True, group_cases: bool | None = None):
         self.loaded = loaded
         self.ruleset = loaded.ruleset
         self.facts = facts
@@ -68,6 +68,9 @@ class Job:
         self.fields = {f.name: f for f in entity.fields}
         self.row_wise: dict[str, int] = {}  # of the last chunk: reason -> rows decided row by row
         self.row_reader = rowwise.RowReader(self)
+        self.group_cases = group_cases  # None: where cases are many fewer than rows; True: always; False: never
+        self.cases: int | None = None  # of the last chunk: distinct cases
+        self._case_inputs = None
         self.columnar = None
         if columnar and not explain:
             from interpreter.engines.columnar import ColumnarProgram
@@ -80,7 +83,7 @@ class Job:
         """One row -> (Record, None) or (None, reason)."""
         if offset in raw.problems:
             return None, raw.problems[offset]
-        index = raw.start + offset
+        index = raw.position(offset)
         path = f"{self.entity.collection}[{index}]"  # where the row is, for its diagnostics
         binder.diagnostics.clear()
         binder.references.clear()
@@ -144,8 +147,32 @@ class Job:
     # ------------------------------------------------------------ chunks
 
     def evaluate(self, raw: RawChunk):
-        """One chunk -> (its output table (pyarrow), rows in input order; the number of bad rows).
-        Afterwards `row_wise` says how many of its rows were decided row by row, and why."""
+        """One chunk -> (its output table (pyarrow), rows in input order; the number of bad rows), each
+        distinct case decided once (`by_case`). Afterwards `row_wise` says how many rows were decided
+        row by row, and why, and `cases` how many distinct cases the chunk has (None: not counted)."""
+        self.cases = None
+        inputs = self.case_inputs()
+        if inputs is None or inputs.off is not None:
+            return self.decide(raw)
+        from interpreter.batch.by_case import decide_by_case
+
+        table, bad, self.cases = decide_by_case(self, raw, inputs, self.decide, force=self.group_cases is True)
+        return table, bad
+
+    def case_inputs(self):
+        """What rows must agree on to decide alike (`cases.inputs_of`), worked out once; None: no grouping."""
+        if self.group_cases is False or self.explain:  # an explanation names the record and shows its dates
+            return None
+        if self._case_inputs is None:
+            from interpreter.batch.cases import inputs_of
+            from interpreter.evaluation.evaluate import Evaluator
+
+            evaluator = Evaluator(self.ruleset, self.loaded.tables, self.facts, self.session.as_of)
+            self._case_inputs = inputs_of(self.ruleset, self.entity, self.decisions, evaluator)
+        return self._case_inputs
+
+    def decide(self, raw: RawChunk):
+        """One chunk -> (its output table, bad rows), every row decided by the engines."""
         if self.columnar is not None:
             return self.columnar.evaluate(self, raw)
         results = self.decide_rows(raw, range(raw.rows))

@@ -65,6 +65,24 @@ class RawChunk:
     columns: dict  # field name -> pyarrow Array or list of raw Python values
     problems: dict = attrs.field(factory=dict)  # row offset -> reason (rows that could not be read at all)
     extra: dict = attrs.field(factory=dict)  # row offset -> {unknown field: value} (JSONL)
+    positions: list | None = None  # each row's index in the input, where the rows are not start, start + 1, ...
+
+    def position(self, offset: int) -> int:
+        """The row's index in the input (0-based): what names it in messages when it has no key."""
+        return self.start + offset if self.positions is None else self.positions[offset]
+
+    def subset(self, offsets) -> "RawChunk":
+        """The rows at `offsets`, in that order, as a chunk of their own; each keeps its position in the input."""
+        import pyarrow as pa
+
+        offsets = list(offsets)
+        taken = pa.array(offsets, pa.int64())
+        columns = {name: [column[i] for i in offsets] if isinstance(column, list) else column.take(taken)
+                   for name, column in self.columns.items()}
+        problems = {k: self.problems[o] for k, o in enumerate(offsets) if o in self.problems}
+        extra = {k: self.extra[o] for k, o in enumerate(offsets) if o in self.extra}
+        return RawChunk(self.index, self.start, len(offsets), columns, problems, extra,
+                        [self.position(o) for o in offsets])
 
 
 def _check_columns(entity: model.Entity, names, path: str) -> None:

@@ -109,14 +109,13 @@ class RowReader:
         label = f"{entity.collection}[{{}}]"
         keys = next((values for name, values, _ in columns if name == entity.key), None)
         out = []
-        start = raw.start
         for offset, row in enumerate(zip(*[values for _, values, _ in columns])):
             if offset in declined:
                 out.append(None)
                 continue
             key = keys[offset] if keys is not None else None
             key = None if key is None else str(key)
-            index = start + offset
+            index = raw.position(offset)
             # fields holding None read as absent, as in `Job.record`
             out.append(Record(entity.name, index, key, label.format(key if key is not None else index),
                               dict(zip(names, row))))
@@ -148,7 +147,7 @@ class RowReader:
         entity = self.entity
         key = fields.get(entity.key)
         key = None if key is None else str(key)
-        index = raw.start + offset
+        index = raw.position(offset)
         return Record(entity.name, index, key, record_name(entity.collection, index, key), fields)
 
 

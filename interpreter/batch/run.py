@@ -60,6 +60,7 @@ class BatchSummary:
     seconds: float
     shared_missing: dict = attrs.field(factory=dict)  # a global fact or other collection the rows needed -> rows
     row_wise: dict = attrs.field(factory=dict)  # why rows were decided row by row, not vectorised -> rows
+    cases: int | None = None  # distinct cases (rows that agree on every input of the decisions), summed over chunks
 
     @property
     def failed(self) -> bool:
@@ -73,8 +74,11 @@ _FAIL_AFTER_ENV = "RULES_BATCH_FAIL_AFTER_CHUNKS"
 def run_batch(loaded: Loaded, input_path: str, output_path: str, facts_path: str | None = None,
               entity: str | None = None, explain: bool = False, resume: bool = False, engine: str = "local",
               scheduler: str | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE, progress=None,
-              columnar: bool = True, fail_after_chunks: int | None = None) -> BatchSummary:
-    """Evaluate every record of INPUT; write OUTPUT atomically. `progress(done_rows, total_rows|None)`."""
+              columnar: bool = True, fail_after_chunks: int | None = None,
+              group_cases: bool | None = None) -> BatchSummary:
+    """Evaluate every record of INPUT; write OUTPUT atomically. `progress(done_rows, total_rows|None)`.
+    `group_cases`: decide each distinct case once where cases are many fewer than rows (None), always
+    (True) or never (False); the output is the same."""
     began = time.perf_counter()
     if not loaded.ok:
         raise UserError([d for d in loaded.diagnostics if d.is_error])
@@ -91,7 +95,7 @@ def run_batch(loaded: Loaded, input_path: str, output_path: str, facts_path: str
               suggestions=("convert the input to Parquet, or use --engine local",))
     facts = facts_for(loaded, facts_path)
     job_entity = choose_entity(loaded.ruleset, facts, entity, _input_columns(input_path, in_format))
-    job = Job(loaded, facts, job_entity, explain, columnar)
+    job = Job(loaded, facts, job_entity, explain, columnar, group_cases)
     if fail_after_chunks is None and os.environ.get(_FAIL_AFTER_ENV):
         fail_after_chunks = int(os.environ[_FAIL_AFTER_ENV])
     identity = fingerprint(loaded, facts_path, input_path, job_entity.name, explain, chunk_size, out_format)
@@ -118,9 +122,11 @@ def run_batch(loaded: Loaded, input_path: str, output_path: str, facts_path: str
     problems = [problem for entry in entries for problem in entry.get("problems", ())]
     statuses, bad = _tally(entries, job)
     shared, row_wise = _sum_counts(entries, "shared_missing"), _sum_counts(entries, "row_wise")
+    counted = [entry.get("cases") for entry in entries]
+    cases = sum(counted) if counted and None not in counted else None
     checkpoint.remove()
     return BatchSummary(written, bad, len(checkpoint.done), resumed, statuses, tuple(problems[:5]), output_path,
-                        engine, time.perf_counter() - began, shared, row_wise)
+                        engine, time.perf_counter() - began, shared, row_wise, cases)
 
 
 def _input_columns(path: str, fmt: str):
@@ -163,6 +169,7 @@ def _run_local(job: Job, input_path, in_format, checkpoint: Checkpoint, builder:
                 raise BatchIntegrityError(f"chunk {raw.index}: {raw.rows} rows in, {table.num_rows} out")
             stats = chunk_stats(job, table, bad)
             stats["problems"] = first_problems(table, stats)
+            stats["cases"] = job.cases
             checkpoint.complete(raw.index, raw.start, raw.rows, {**stats, **builder.add(raw.index, table)})
             total += raw.rows
             completed += 1

@@ -1,0 +1,84 @@
+"""Deciding by case: a chunk -> its decided table, deciding each distinct case once -> the same table as
+deciding every row.
+
+input: a `RawChunk`, the job's `cases.Inputs` and `decide` (a chunk -> (decided table, bad rows), the
+engines as `Job` runs them); output: (the chunk's decided table, bad rows, distinct cases).
+The rows of a case (`cases.group`) are decided through their first row, the case's representative,
+with whichever engine `decide` uses, and its outputs are copied to the other rows with their own
+`row` and key. A case whose outputs name the record (a missing fact of its own, `imports[L05].hts`;
+any `error`) has its other rows decided themselves, so no text is ever rewritten. A chunk whose
+cases are not many fewer than its rows is decided row for row, as before.
+Guarantee: the table is identical to `decide(raw)`'s (tests/test_batch_cases.py checks it on every
+format, with and without grouping, across chunk sizes, and against deciding every row).
+"""
+from __future__ import annotations
+
+from interpreter.batch import cases as cases_
+
+
+def decide_by_case(job, raw, inputs, decide, force: bool = False):
+    """-> (table, bad rows, distinct cases). `job.row_wise` is the sum over what `decide` decided."""
+    import pyarrow as pa
+    import polars as pl
+
+    grouping = cases_.group(raw, job.entity, inputs, job.ruleset, force=force)
+    if grouping.representatives is None:
+        table, bad = decide(raw)
+        return table, bad, grouping.cases
+    firsts = grouping.representatives
+    table, bad = decide(raw.subset(firsts))
+    row_wise = dict(job.row_wise)
+    personal = _names_the_record(table, job)  # per case
+    case_of_row = grouping.case_of_row.to_list()
+    is_first = [False] * raw.rows
+    for offset in firsts:
+        is_first[offset] = True
+    themselves = [o for o in range(raw.rows) if not is_first[o] and personal[case_of_row[o]]]
+    if themselves:
+        others, more_bad = decide(raw.subset(themselves))
+        for why, rows in job.row_wise.items():
+            row_wise[why] = row_wise.get(why, 0) + rows
+        bad += more_bad
+        for k, offset in enumerate(themselves):
+            case_of_row[offset] = len(firsts) + k
+        table = pa.concat_tables([table, others])
+    job.row_wise = row_wise
+    cases = len(firsts)  # copied: rows whose outputs are their case's first row's (not first, not decided themselves)
+    copied = pl.Series([not is_first[o] and case_of_row[o] < cases and not personal[case_of_row[o]]
+                        for o in range(raw.rows)], dtype=pl.Boolean)
+    key_name = job.entity.key
+    frame = pl.from_arrow(table)[pl.Series(case_of_row, dtype=pl.Int64)]
+    own = _raw_keys(raw, key_name)
+    frame = frame.with_columns(pl.int_range(raw.start, raw.start + raw.rows, dtype=pl.Int64, eager=True).alias("row"),
+                               frame.get_column(key_name).zip_with(~copied, own).alias(key_name))
+    out = frame.to_arrow(compat_level=pl.CompatLevel.newest()).cast(table.schema)
+    return out, bad, grouping.cases
+
+
+def _names_the_record(table, job) -> list[bool]:
+    """Per row of a decided table: does any of its text name the record (its missing facts, an error)?"""
+    import polars as pl
+
+    own = f"{job.entity.collection}["
+    names = ["error"] + [f"{v.name}_missing" for v in job.decisions]
+    frame = pl.from_arrow(table.select(names))
+    flag = frame.get_column("error").is_not_null()
+    for name in names[1:]:
+        flag = flag | frame.get_column(name).str.contains(own, literal=True).fill_null(False)
+    return flag.to_list()
+
+
+def _raw_keys(raw, name: str):
+    """The rows' own keys as the output writes them (plain text: `cases.group` leaves other keys to decide)."""
+    import polars as pl
+    import pyarrow as pa
+
+    column = raw.columns.get(name)
+    if column is None:
+        return pl.repeat(None, raw.rows, dtype=pl.Utf8, eager=True)
+    if isinstance(column, list):
+        return pl.Series(column, dtype=pl.Utf8)
+    if pa.types.is_dictionary(column.type):
+        column = column.dictionary_decode()
+    series = pl.from_arrow(column)
+    return series.cast(pl.Utf8)
