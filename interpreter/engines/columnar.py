@@ -503,7 +503,8 @@ class ColumnarProgram(Expressions):
         # the record's path, as missing-fact names start with it (`facts.record_name`)
         collection = self.entity.collection
         key = pl.col(f"f:{self.entity.key}").cast(pl.Utf8)
-        index = pl.int_range(raw.start, raw.start + raw.rows, dtype=pl.Int64).cast(pl.Utf8)
+        index = (pl.int_range(raw.start, raw.start + raw.rows, dtype=pl.Int64) if raw.positions is None
+                 else pl.lit(pl.Series(raw.positions, dtype=pl.Int64))).cast(pl.Utf8)  # a chunk of chosen rows
         return frame.with_columns(pl.concat_str([pl.lit(collection + "["), key.fill_null(index), pl.lit("]")])
                                   .alias("__path"))
 
