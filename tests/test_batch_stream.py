@@ -82,3 +82,28 @@ def test_a_later_chunk_with_more_decimal_places_widens_the_parquet_column(tmp_pa
     assert widened.schema == expected.schema and widened.to_pylist() == expected.to_pylist()
     assert pq.ParquetFile(chunk_by_chunk).metadata.num_row_groups == 4
     assert not os.path.exists(chunk_by_chunk + ".partial")
+
+
+def test_a_decimal_column_that_ends_up_as_text_keeps_each_value_as_decided(tmp_path):
+    loaded = ruleset(tmp_path, """
+act DEMO "Demonstration Act"
+
+entity Pair as pair from pairs key id "two numbers":
+  id: text "the key"
+  a: integer "a numerator"
+  b: integer "a denominator"
+
+section 1 "RATIOS":
+  decision Pair.ratio: decimal "a over b, exactly" = pair.a / pair.b
+""")
+    rows = [{"id": "p", "a": 2, "b": 2}, {"id": "q", "a": 9, "b": 10}, {"id": "r", "a": 1, "b": 3}]
+    source = tmp_path / "pairs.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    outputs = []
+    for chunk_size in (1000, 2):  # with 2, the first chunk alone would fit decimal128(2, 1): 1 -> 1.0
+        out = str(tmp_path / f"{chunk_size}.parquet")
+        run_batch(loaded, str(source), out, None, chunk_size=chunk_size)
+        outputs.append(pq.read_table(out))
+    assert outputs[0].schema.field("ratio").type == pa.large_string()  # 1/3 needs more than 38 digits
+    assert outputs[1].schema == outputs[0].schema and outputs[1].to_pylist() == outputs[0].to_pylist()
+    assert outputs[1].column("ratio").to_pylist()[:2] == ["1", "0.9"]

@@ -11,7 +11,7 @@ Guarantees:
 - exact resume: a CSV/JSONL chunk is flushed to disk before the manifest names it, with the
   file's length after it (`end`), so a resumed run cuts the file back to the last chunk the
   manifest names and appends from there; a Parquet file without its footer cannot be reopened,
-  so each Parquet chunk is also kept as a part file (Arrow IPC, already typed) and a resumed run
+  so each Parquet chunk is also kept as a part file (Arrow IPC, as decided) and a resumed run
   writes the completed chunks from their parts before it goes on;
 - the Parquet types are those of the whole output (the scale a decimal column needs over every
   row): a chunk that needs a wider decimal than the chunks before it makes the file be written
@@ -115,9 +115,9 @@ class OutputBuilder:
         file_schema, chosen = typed.file_schema(self.schema, self.kinds, self.seen)
         if chosen != self.chosen:  # the first chunk, or one that needs wider decimals: (re)start the file
             self._restart(file_schema, chosen, index)
-        typed_table = table if table.schema.equals(self.file_schema) else typed.cast(table, self.file_schema)
-        if not from_part:
-            write_part(typed_table, self.checkpoint.part(index))
+        if not from_part:  # as decided: a decimal column that ends up as text keeps each value's own text
+            write_part(table, self.checkpoint.part(index))
+        typed_table = typed.cast(table, self.file_schema)
         self.writer.write_table(typed_table, row_group_size=max(typed_table.num_rows, 1))
         return {"part": True, "widths": {k: list(v) for k, v in widths.items()}}
 
