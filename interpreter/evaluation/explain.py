@@ -119,7 +119,7 @@ class _Static:
         self._conditions: dict[tuple, Condition] = {}
 
     def head(self, value: model.Value, applied: tuple) -> _Head:
-        key = (id(value), *map(id, applied))
+        key = (id(value), id(applied[0])) if len(applied) == 1 else (id(value), *map(id, applied))
         known = self._heads.get(key)
         if known is None:
             known = self._heads[key] = _Head(self, value, applied)
@@ -234,15 +234,17 @@ class _Explainer:
         children = []
         for child in frame.children:
             target = child.frame if child.__class__ is Reference else child
-            if id(target) in self.shown:
-                children.append(target.target)  # explained earlier in this same tree
+            if id(target) in self.shown:  # explained earlier in this same tree: named (`trace.target_name`)
+                children.append(target.value.name if target.record is None else
+                                f"{target.record.label}.{target.value.name}")
             else:
                 children.append(self.explain(target, top=False))
         status = outcome.status if outcome else "undetermined"
         shown_value = format_value(outcome.value, value.type.kind) if status == "decided" else status
         # Positional, in the order of Explanation's fields (a call by keyword costs half as much again)
+        record = frame.record
         return Explanation(
-            frame.target,  # target
+            value.name if record is None else f"{record.label}.{value.name}",  # target (`trace.target_name`)
             value.description,  # description
             status,
             shown_value,  # value
