@@ -3,8 +3,10 @@
 input <- a loaded rule set (`model.RuleSet` + tables) and the entity whose records are decided one by
 one (e.g. ImportLine); output -> a `Program`, bound to the shared facts with `Program.session(facts,
 as_of)`, whose `decide(record)` gives the `Outcome` of every decision of that entity (and
-`decide_raw(record)` the same, unboxed, for batch). Used by `batch` for volumes (row-wise and the
-columnar engine's fallback rows); the interpreter (`evaluate`) stays the reference.
+`decide_raw(record)` the same, unboxed, for batch), and whose `decide_traced(record_or_None, value_id)`
+gives one value's `Outcome` with a `compact_trace.CompactTrace` (`.frame()` -> the interpreter's
+`trace.Frame` tree, for `explain`). Used by `batch` for volumes (row-wise and the columnar engine's
+fallback rows); the interpreter (`evaluate`) stays the reference.
 
 Guarantees:
 - the source comes from `codegen` (no rule or fact text in it: every name and text is a constant
@@ -17,7 +19,9 @@ Guarantees:
 - values that do not depend on the record (global values, values of the records of other entities)
   are computed at most once per session; the values of the record are memoised per record;
 - `Program` refuses (as a `UserError`, E600) a rule set whose decisions for one record read the whole
-  collection of that entity: such decisions cannot be made one record at a time.
+  collection of that entity: such decisions cannot be made one record at a time (batch); with
+  `record_local=False` it does not, for single decisions on a fact file that holds the collection.
+- Tables: pass `with_supplied_rows(tables, facts)` (as `batch.Job` does) for a fact file's `tables:`.
 """
 from __future__ import annotations
 
@@ -27,6 +31,8 @@ import time
 import attrs
 
 from interpreter.engines import codegen
+from interpreter.engines.compact_trace import FACT, FIELD, LOCAL, OPERAND, ROW, RULE, SHARED, STATUSES, CompactTrace, \
+    combine_traced
 from interpreter.evaluation.evaluate import (
     _NOT_APPLIES, Evaluator, Outcome, _Applies, _arithmetic, _compare, _Conflict, _DependencyFailed, _kleene,
     _NotApplies, _ordered, _Undecided, call_builtin, combine_rule, failure_outcome, fold_aggregate, outcome_of,
@@ -194,6 +200,8 @@ HELPERS = {
     "LOOKUP": _lookup, "NO_ROW": _no_row, "ROW_FIELD": _row_field, "COMPARE": _compare,
     "ARITHMETIC": _arithmetic, "unknown_of": unknown_of, "UNDECISIVE": _undecisive, "EITHER": _either,
     "KLEENE_ALL": lambda items: _kleene("all", items), "KLEENE_ANY": lambda items: _kleene("any", items),
+    "EV_RULE": RULE, "EV_FIELD": FIELD, "EV_FACT": FACT, "EV_ROW": ROW, "EV_OPERAND": OPERAND, "EV_LOCAL": LOCAL,
+    "EV_SHARED": SHARED, **STATUSES, "COMBINE_TRACED": combine_traced,
     "ORDERED": _ordered_elements, "FOLD": fold_aggregate, "SET_OF": _set_of, "CALL": _call, "INVALID": _invalid,
 }
 _BUILTINS = {"tuple": tuple, "str": str, "TypeError": TypeError, "RecursionError": RecursionError}
@@ -222,14 +230,16 @@ def outcome(value, rules) -> Outcome:
 class Program:
     """The rule set compiled for deciding records of `entity` one at a time."""
 
-    def __init__(self, ruleset: model.RuleSet, tables: dict, entity: str):
+    def __init__(self, ruleset: model.RuleSet, tables: dict, entity: str, record_local: bool = True):
+        """`record_local=False`: a program for single decisions on a whole fact file (no E600 refusal)."""
         self.ruleset = ruleset
         self.tables = tables
         self.entity = ruleset.entities[entity]
         self.decisions = tuple(v for v in ruleset.decisions() if v.owner == entity)
         indexes = derived(ruleset)
         self._exceptions, self._roots = indexes.exceptions, indexes.roots
-        self._check_record_local()
+        if record_local:
+            self._check_record_local()
         self.generated, self._bind = compiled(ruleset, entity)
         self.width = len(self.generated.locals)
         slots = {value_id: i for i, value_id in enumerate(self.generated.locals)}
@@ -339,11 +349,12 @@ class Session:
             for record in records:
                 index.setdefault(record.key, record)
             self.by_key[entity] = index
-        self.decide_raw, self._locals, self._shared, self._memos = program._bind(
+        self.decide_raw, self._locals, self._shared, self._memos, _ = program._bind(
             facts.globals, self.as_of_value, self.by_key, facts.records, program.tables)
         self.decisions = program.decisions
         self.decision_ids = tuple(v.id for v in program.decisions)
         self._evaluator = None
+        self._traced: _Traced | None = None
 
     def decide(self, record: Record) -> list[Outcome]:
         """The outcome of every decision of the entity for one record, in rule-set order."""
@@ -365,6 +376,25 @@ class Session:
         if value is UNSET:
             value = self._shared[index](record)
         return outcome(value, rules[key])
+
+    def decide_traced(self, record: Record | None, value_id: str) -> tuple[Outcome, CompactTrace]:
+        """One value (of `record`, of any entity; or global, record None) decided by the traced program, and the
+        compact trace from which `CompactTrace.frame()` builds the interpreter's frame tree on demand."""
+        state = self._traced
+        if state is None:
+            state = self._traced = _Traced(self)
+        slot = self.program.slots.get(value_id)
+        if slot is not None:
+            memo_ = [UNSET] * (3 * state.width)
+            value = state.local[slot](record, memo_)
+            return outcome(value, memo_[state.width + slot]), CompactTrace(state, memo_, (LOCAL, slot, record))
+        index = self.program.shared_index[value_id]
+        values, rules, _ = state.memos[index]
+        key = None if record is None else record.path
+        value = values.get(key, UNSET)
+        if value is UNSET:
+            value = state.shared[index](record)
+        return outcome(value, rules[key]), CompactTrace(state, None, (SHARED, index, record))
 
     def evaluate(self, node, env: dict):
         """One expression not of the record, by the interpreter, against this session's facts."""
@@ -398,3 +428,19 @@ def listing(ruleset: model.RuleSet, tables: dict, entity: str) -> Listing:
     milliseconds = (time.perf_counter() - began) * 1000
     return Listing(entity, generated.source, len(generated.locals), len(generated.shared), len(generated.constants),
                    generated.lines, milliseconds)
+
+
+class _Traced:
+    """The traced program bound to a session's facts: what `CompactTrace` reads its events from."""
+
+    def __init__(self, session: Session):
+        program = session.program
+        generated, bind = compiled(program.ruleset, program.entity.name, traced=True)
+        _, self.local, self.shared, self.memos, self.others = bind(
+            session.facts.globals, session.as_of_value, session.by_key, session.facts.records, program.tables)
+        values = program.ruleset.values
+        self.local_values = tuple(values[value_id] for value_id in generated.locals)
+        self.shared_values = tuple(values[value_id] for value_id in generated.shared)
+        self.width = len(generated.locals)
+        self.outcome = outcome
+        self.unset = UNSET
