@@ -18,7 +18,8 @@ Events are flat tuples, cheap to append; nothing is built until `frame()` is cal
     (OPERAND, node, value)                    a boolean operand the explanation shows
     (LOCAL, slot, record) / (SHARED, index, record)   a value read: its own frame, or a reference
 A value of the decided record is recorded per call; a value shared by every record (a global value,
-another entity's value) once per session, so its frame is rebuilt from the same events each time.
+another entity's value) once per session, and its frame (when it reads no value of a record of the
+entity decided) is built once per session and reused by every tree that reads it.
 """
 from __future__ import annotations
 
@@ -63,6 +64,7 @@ class _Builder:
         self.memo = trace.memo
         self.record = trace.root[2]
         self.built: dict = {}
+        self.locals_read = 0  # frames of values of records met so far (a subtree without any is kept)
 
     def lookup(self, kind: int, index: int, record):
         """-> (model.Value, Outcome, events) of a value computed by the traced program."""
@@ -81,9 +83,16 @@ class _Builder:
     def build(self, root: tuple):
         kind, index, record = root
         key = (kind, index, None if record is None else record.path)
+        if kind == LOCAL:
+            self.locals_read += 1
         known = self.built.get(key)
         if known is not None:
             return Reference(known)
+        kept = self.state.frames.get(key) if kind == SHARED else None
+        if kept is not None:
+            self.built[key] = kept
+            return kept
+        locals_before = self.locals_read
         value, outcome, events = self.lookup(kind, index, record)
         frame = self.built[key] = Frame(value, record)
         frame.outcome = outcome
@@ -105,4 +114,8 @@ class _Builder:
                     rows.append(event[1])
             else:
                 children.append(self.build(event))
+        if kind == SHARED and self.locals_read == locals_before:
+            # Frames of shared values read only shared values: the same every time, so built once per session.
+            # (One object per value in any tree, as the interpreter's; `explain` treats it as a reference.)
+            self.state.frames[key] = frame
         return frame

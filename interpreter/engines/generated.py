@@ -444,3 +444,4 @@ class _Traced:
         self.width = len(generated.locals)
         self.outcome = outcome
         self.unset = UNSET
+        self.frames: dict = {}  # the frames of shared values, built once (`compact_trace`)
