@@ -80,6 +80,10 @@ def batch(ruleset, input_path, facts, output, entity, with_explanations, resume,
         console.print(f"  {name}: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
     if summary.cases is not None:
         console.print(f"  {summary.cases} distinct cases in {summary.rows} rows")
+    elif summary.case_sample:
+        rows, cases = summary.case_sample
+        console.print(f"  distinct cases not counted: the rows are nearly all distinct ({cases} cases in the first "
+                      f"{rows} rows of the chunks), so every row was decided")
     if summary.shared_missing:
         console.print("  undetermined for want of facts not in the rows (give them with --facts): "
                       + ", ".join(f"{name} ({rows} rows)" for name, rows in summary.shared_missing.items()), markup=False)

@@ -2,7 +2,7 @@
 deciding every row.
 
 input: a `RawChunk`, the job's `cases.Inputs` and `decide` (a chunk -> (decided table, bad rows), the
-engines as `Job` runs them); output: (the chunk's decided table, bad rows, distinct cases).
+engines as `Job` runs them); output: (the chunk's decided table, bad rows, its distinct cases).
 The rows of a case (`cases.group`) are decided through their first row, the case's representative,
 with whichever engine `decide` uses, and its outputs are copied to the other rows with their own
 `row` and key. A case whose outputs name the record (a missing fact of its own, `imports[L05].hts`;
@@ -17,14 +17,14 @@ from interpreter.batch import cases as cases_
 
 
 def decide_by_case(job, raw, inputs, decide, force: bool = False):
-    """-> (table, bad rows, distinct cases). `job.row_wise` is the sum over what `decide` decided."""
+    """-> (table, bad rows, the chunk's `cases.Grouping`). `job.row_wise` sums over what `decide` decided."""
     import pyarrow as pa
     import polars as pl
 
     grouping = cases_.group(raw, job.entity, inputs, job.ruleset, force=force)
     if grouping.representatives is None:
         table, bad = decide(raw)
-        return table, bad, grouping.cases
+        return table, bad, grouping
     firsts = grouping.representatives
     table, bad = decide(raw.subset(firsts))
     row_wise = dict(job.row_wise)
@@ -52,7 +52,7 @@ def decide_by_case(job, raw, inputs, decide, force: bool = False):
     frame = frame.with_columns(pl.int_range(raw.start, raw.start + raw.rows, dtype=pl.Int64, eager=True).alias("row"),
                                frame.get_column(key_name).zip_with(~copied, own).alias(key_name))
     out = frame.to_arrow(compat_level=pl.CompatLevel.newest()).cast(table.schema)
-    return out, bad, grouping.cases
+    return out, bad, grouping
 
 
 def _names_the_record(table, job) -> list[bool]:

@@ -188,25 +188,27 @@ class _Walk:
 
 @attrs.frozen
 class Grouping:
-    cases: int  # distinct cases in the chunk
+    cases: int | None  # distinct cases in the chunk (None: not counted, see `sampled`)
     representatives: list | None  # offset of each case's first row (None: not grouped)
-    case_of_row: object = None  # polars UInt32/Int64 Series: row offset -> index into representatives
+    case_of_row: object = None  # polars Int64 Series: row offset -> index into representatives
+    sampled: tuple | None = None  # (rows, distinct cases among them) of the first rows, when that was enough
+
+
+SAMPLE = 16_384  # rows looked at first: a chunk whose first rows are nearly all distinct is not grouped
 
 
 def group(raw, entity: model.Entity, inputs: Inputs, ruleset, worth: float = 0.75, force: bool = False) -> Grouping:
-    """The cases of a chunk; grouped (representatives given) when cases <= worth * rows, or `force`."""
+    """The cases of a chunk; grouped (representatives given) when cases <= worth * rows, or `force`.
+    A chunk whose first SAMPLE rows have more than worth * SAMPLE cases is neither counted nor grouped."""
     pl = _pl()
     if raw.rows == 0:
         return Grouping(0, None)
-    keys = [_key_column(raw, field, inputs, ruleset) for field in entity.fields]
-    keys = [k for k in keys if k is not None]
-    solo = set(raw.problems) | set(raw.extra) | _unplain_keys(raw, entity)
-    if solo:
-        keys.append(pl.Series("__solo", [i if i in solo else None for i in range(raw.rows)], dtype=pl.Int64))
-    if not keys:
-        keys = [pl.repeat(0, raw.rows, dtype=pl.Int8, eager=True).alias("__all")]
-    frame = pl.DataFrame(keys)
-    hashes = frame.hash_rows(seed=7)
+    if not force and raw.rows > SAMPLE:
+        _, hashes = _hashed(raw.subset(range(SAMPLE)), entity, inputs, ruleset)
+        seen = hashes.n_unique()
+        if seen > worth * SAMPLE:
+            return Grouping(None, None, sampled=(SAMPLE, seen))
+    frame, hashes = _hashed(raw, entity, inputs, ruleset)
     ids = hashes.rank("dense").cast(pl.Int64) - 1
     cases = int(ids.max()) + 1
     if not force and cases > worth * raw.rows:
@@ -224,6 +226,20 @@ def group(raw, entity: model.Entity, inputs: Inputs, ruleset, worth: float = 0.7
         if not column.eq_missing(column.gather(first_rows)).all():
             return Grouping(cases, None)
     return Grouping(cases, representatives.to_list(), case_of_row)
+
+
+def _hashed(raw, entity: model.Entity, inputs: Inputs, ruleset):
+    """-> (the frame of what rows of a case agree on, a 64-bit hash of each row of it)."""
+    pl = _pl()
+    keys = [_key_column(raw, field, inputs, ruleset) for field in entity.fields]
+    keys = [k for k in keys if k is not None]
+    solo = set(raw.problems) | set(raw.extra) | _unplain_keys(raw, entity)
+    if solo:
+        keys.append(pl.Series("__solo", [i if i in solo else None for i in range(raw.rows)], dtype=pl.Int64))
+    if not keys:
+        keys = [pl.repeat(0, raw.rows, dtype=pl.Int8, eager=True).alias("__all")]
+    frame = pl.DataFrame(keys)
+    return frame, frame.hash_rows(seed=7)
 
 
 def _pl():

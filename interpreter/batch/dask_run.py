@@ -50,7 +50,7 @@ def _evaluate_chunk(spec: tuple, input_path: str, index: int, start: int, stop: 
     write_part(output, part)
     stats = chunk_stats(job, output, bad)
     return index, start, output.num_rows, {**stats, "problems": first_problems(output, stats), "part": True,
-                                           "cases": job.cases}
+                                           "cases": job.cases, "case_sample": job.case_sample}
 
 
 def run_dask(job, loaded, facts_path, input_path, checkpoint, chunk_size, scheduler, progress, fail_after):

@@ -70,6 +70,7 @@ class Job:
         self.row_reader = rowwise.RowReader(self)
         self.group_cases = group_cases  # None: where cases are many fewer than rows; True: always; False: never
         self.cases: int | None = None  # of the last chunk: distinct cases
+        self.case_sample: tuple | None = None
         self._case_inputs = None
         self.columnar = None
         if columnar and not explain:
@@ -149,14 +150,16 @@ class Job:
     def evaluate(self, raw: RawChunk):
         """One chunk -> (its output table (pyarrow), rows in input order; the number of bad rows), each
         distinct case decided once (`by_case`). Afterwards `row_wise` says how many rows were decided
-        row by row, and why, and `cases` how many distinct cases the chunk has (None: not counted)."""
-        self.cases = None
+        row by row, and why, and `cases` how many distinct cases the chunk has (None: not counted;
+        `case_sample`: (rows, cases) of its first rows, when those were nearly all distinct)."""
+        self.cases, self.case_sample = None, None
         inputs = self.case_inputs()
         if inputs is None or inputs.off is not None:
             return self.decide(raw)
         from interpreter.batch.by_case import decide_by_case
 
-        table, bad, self.cases = decide_by_case(self, raw, inputs, self.decide, force=self.group_cases is True)
+        table, bad, grouping = decide_by_case(self, raw, inputs, self.decide, force=self.group_cases is True)
+        self.cases, self.case_sample = grouping.cases, grouping.sampled
         return table, bad
 
     def case_inputs(self):

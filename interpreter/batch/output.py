@@ -11,7 +11,8 @@ Guarantees:
 - exact resume: a CSV/JSONL chunk is flushed to disk before the manifest names it, with the
   file's length after it (`end`), so a resumed run cuts the file back to the last chunk the
   manifest names and appends from there; a Parquet file without its footer cannot be reopened,
-  so each Parquet chunk is also kept as a part file (Arrow IPC, as decided) and a resumed run
+  so each Parquet chunk is also kept as a part file (Arrow IPC, typed but for its decimals, kept
+  as the text decided) and a resumed run
   writes the completed chunks from their parts before it goes on;
 - the Parquet types are those of the whole output (the scale a decimal column needs over every
   row): a chunk that needs a wider decimal than the chunks before it makes the file be written
@@ -115,7 +116,8 @@ class OutputBuilder:
         file_schema, chosen = typed.file_schema(self.schema, self.kinds, self.seen)
         if chosen != self.chosen:  # the first chunk, or one that needs wider decimals: (re)start the file
             self._restart(file_schema, chosen, index)
-        if not from_part:  # as decided: a decimal column that ends up as text keeps each value's own text
+        if not from_part:  # decimals as decided: a column that ends up as text keeps each value's own text
+            table = typed.cast(table, typed.part_schema(self.file_schema, self.kinds))
             write_part(table, self.checkpoint.part(index))
         typed_table = typed.cast(table, self.file_schema)
         self.writer.write_table(typed_table, row_group_size=max(typed_table.num_rows, 1))
@@ -129,7 +131,8 @@ class OutputBuilder:
         if self.describe is not None:
             file_schema = file_schema.with_metadata(self.describe(chosen))
         self.file_schema, self.chosen = file_schema, chosen
-        self.writer = pq.ParquetWriter(self.path, file_schema)
+        self.writer = pq.ParquetWriter(self.path, file_schema,
+                                       **typed.writer_options(file_schema, self.kinds, self.schema[1].name))
         for index in range(upto):  # the chunks before: again, from their parts, with the wider types
             part = read_part(self.checkpoint.part(index))
             self.writer.write_table(typed.cast(part, file_schema), row_group_size=max(part.num_rows, 1))

@@ -61,6 +61,7 @@ class BatchSummary:
     shared_missing: dict = attrs.field(factory=dict)  # a global fact or other collection the rows needed -> rows
     row_wise: dict = attrs.field(factory=dict)  # why rows were decided row by row, not vectorised -> rows
     cases: int | None = None  # distinct cases (rows that agree on every input of the decisions), summed over chunks
+    case_sample: tuple | None = None  # (rows, cases) sampled, where the rows were too nearly all distinct to count
 
     @property
     def failed(self) -> bool:
@@ -122,11 +123,10 @@ def run_batch(loaded: Loaded, input_path: str, output_path: str, facts_path: str
     problems = [problem for entry in entries for problem in entry.get("problems", ())]
     statuses, bad = _tally(entries, job)
     shared, row_wise = _sum_counts(entries, "shared_missing"), _sum_counts(entries, "row_wise")
-    counted = [entry.get("cases") for entry in entries]
-    cases = sum(counted) if counted and None not in counted else None
+    cases = _cases(entries)
     checkpoint.remove()
     return BatchSummary(written, bad, len(checkpoint.done), resumed, statuses, tuple(problems[:5]), output_path,
-                        engine, time.perf_counter() - began, shared, row_wise, cases)
+                        engine, time.perf_counter() - began, shared, row_wise, *cases)
 
 
 def _input_columns(path: str, fmt: str):
@@ -169,7 +169,7 @@ def _run_local(job: Job, input_path, in_format, checkpoint: Checkpoint, builder:
                 raise BatchIntegrityError(f"chunk {raw.index}: {raw.rows} rows in, {table.num_rows} out")
             stats = chunk_stats(job, table, bad)
             stats["problems"] = first_problems(table, stats)
-            stats["cases"] = job.cases
+            stats["cases"], stats["case_sample"] = job.cases, job.case_sample
             checkpoint.complete(raw.index, raw.start, raw.rows, {**stats, **builder.add(raw.index, table)})
             total += raw.rows
             completed += 1
@@ -178,6 +178,14 @@ def _run_local(job: Job, input_path, in_format, checkpoint: Checkpoint, builder:
         if progress:
             progress(total, None)
     return total
+
+
+def _cases(entries: list) -> tuple:
+    """-> (distinct cases over every chunk, or None if a chunk was not counted; (rows, cases) sampled)."""
+    counted = [entry.get("cases") for entry in entries]
+    samples = [entry["case_sample"] for entry in entries if entry.get("case_sample")]
+    sample = (sum(s[0] for s in samples), sum(s[1] for s in samples)) if samples else None
+    return (sum(counted) if counted and None not in counted else None), sample
 
 
 def _sum_counts(entries: list, name: str) -> dict:

@@ -16,8 +16,6 @@ import json
 
 DECIMAL_KINDS = ("money", "rate", "decimal")
 MAX_DIGITS = 38  # decimal128
-_FRACTION = r"^[^.]*\.?"  # everything up to the decimal point: what is left are the decimal places
-_WHOLE = r"\..*$|^-"  # the decimal places and a sign: what is left are the whole digits
 
 
 def decimal_columns(job) -> dict[str, str]:
@@ -26,16 +24,21 @@ def decimal_columns(job) -> dict[str, str]:
 
 
 def widths(table, columns) -> dict[str, tuple[int, int]]:
-    """Column -> (most whole digits, most decimal places) over one part's non-null values."""
+    """Column -> (most whole digits, most decimal places) over one part's non-null values (plain
+    decimal text, as `report.json_value` writes it: an optional `-`, digits, an optional `.` and digits)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     found = {}
     for name in columns:
         column = table.column(name).cast(pa.large_string())
-        places = pc.max(pc.utf8_length(pc.replace_substring_regex(column, _FRACTION, ""))).as_py() or 0
-        whole = pc.max(pc.utf8_length(pc.replace_substring_regex(column, _WHOLE, ""))).as_py() or 0
-        found[name] = (whole, places)
+        point = pc.find_substring(column, ".")  # -1 where there is none
+        length = pc.binary_length(column)
+        has_point = pc.greater_equal(point, 0)
+        places = pc.if_else(has_point, pc.subtract(pc.subtract(length, point), 1), 0)
+        whole = pc.subtract(pc.if_else(has_point, point, length),
+                            pc.cast(pc.starts_with(column, "-"), pa.int64()))
+        found[name] = (pc.max(whole).as_py() or 0, pc.max(places).as_py() or 0)
     return found
 
 
@@ -69,16 +72,35 @@ def file_schema(schema, kinds: dict[str, str], seen: dict[str, tuple[int, int]])
     return pa.schema(fields), chosen
 
 
+def part_schema(schema, kinds: dict[str, str]):
+    """A file schema as a part keeps a chunk: decimal columns as the text decided (a later chunk may
+    widen their type, or make it text), the rest as in the file."""
+    import pyarrow as pa
+
+    return pa.schema([pa.field(f.name, pa.large_string()) if f.name in kinds else f for f in schema])
+
+
 def cast(table, schema):
-    """A part as the file schema types it (string -> decimal is exact: the scale fits every value)."""
+    """A chunk as decided (or as its part keeps it) in the file schema's types (string -> decimal is
+    exact: the scale fits every value)."""
     import pyarrow as pa
 
     columns = []
     for field, column in zip(schema, table.columns):
-        if pa.types.is_decimal(field.type) or pa.types.is_dictionary(field.type):
-            column = column.cast(pa.large_string())
-        columns.append(column.cast(field.type))
+        if column.type != field.type:
+            if pa.types.is_decimal(field.type) or pa.types.is_dictionary(field.type):
+                column = column.cast(pa.large_string())
+            column = column.cast(field.type)
+        columns.append(column)
     return pa.Table.from_arrays(columns, schema=schema)
+
+
+def writer_options(schema, kinds: dict[str, str], key: str) -> dict:
+    """ParquetWriter options: dictionary pages for the columns whose values repeat (statuses, citations,
+    missing facts, rates...), not for the row number (delta-encoded), the key or money amounts."""
+    plain = {"row", key} | {name for name, kind in kinds.items() if kind == "money"}
+    return {"use_dictionary": [f.name for f in schema if f.name not in plain],
+            "column_encoding": {"row": "DELTA_BINARY_PACKED"}}
 
 
 def engine_version() -> str:
