@@ -194,7 +194,7 @@ class Grouping:
     sampled: tuple | None = None  # (rows, distinct cases among them) of the first rows, when that was enough
 
 
-SAMPLE = 16_384  # rows looked at first: a chunk whose first rows are nearly all distinct is not grouped
+SAMPLE = 4_096  # rows looked at first: a chunk whose first rows are nearly all distinct is not grouped
 
 
 def group(raw, entity: model.Entity, inputs: Inputs, ruleset, worth: float = 0.75, force: bool = False) -> Grouping:

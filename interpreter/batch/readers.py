@@ -104,11 +104,16 @@ def read_chunks(path: str, fmt: str, entity: model.Entity, chunk_size: int, skip
 
 
 def _rechunk(batches, chunk_size: int, skip):
-    """Arrow record batches -> (index, start, table) of exactly chunk_size rows (the last may be shorter)."""
+    """Arrow record batches -> (index, start, batch or table) of exactly chunk_size rows (the last may be
+    shorter); a batch that is a chunk as it comes is passed on as it is (no copy)."""
     import pyarrow as pa
 
     pending, pending_rows, index, start = [], 0, 0, 0
     for batch in batches:
+        if not pending and batch.num_rows == chunk_size:
+            yield index, start, (None if index in skip else batch)
+            index, start = index + 1, start + chunk_size
+            continue
         pending.append(batch)
         pending_rows += batch.num_rows
         while pending_rows >= chunk_size:
@@ -122,11 +127,16 @@ def _rechunk(batches, chunk_size: int, skip):
 
 
 def _table_chunks(batches, entity, chunk_size, skip):
+    import pyarrow as pa
+
     for index, start, table in _rechunk(batches, chunk_size, skip):
         if table is None:
             yield RawChunk(index, start, -1, {})
             continue
-        columns = {name: table.column(name).combine_chunks() for name in table.column_names}
+        if isinstance(table, pa.RecordBatch):
+            columns = {name: table.column(i) for i, name in enumerate(table.schema.names)}
+        else:
+            columns = {name: table.column(name).combine_chunks() for name in table.column_names}
         yield RawChunk(index, start, table.num_rows, columns)
 
 
