@@ -98,10 +98,10 @@ class Evaluator:
         tracer = self.tracer
         if known is not None:
             if tracer is not None:
-                tracer.reuse(value, record)
+                tracer.reuse(value, record, key)
             return known
         if tracer is not None:
-            tracer.enter(value, record)
+            tracer.enter(value, record, key)
         try:
             outcome = self._compute(value, record)
         except (_DependencyFailed, EvaluationError) as failure:

@@ -78,9 +78,10 @@ class Tracer:
     def current(self) -> Frame | None:
         return self.top
 
-    def enter(self, value, record) -> None:
+    def enter(self, value, record, key: tuple | None = None) -> None:
+        """`key`: (value.id, record.path or None), if the caller has made it already."""
         frame = Frame(value, record)
-        self._frames[(value.id, record.path if record else None)] = frame
+        self._frames[key or (value.id, record.path if record else None)] = frame
         if self.top is not None:
             self.top.children.append(frame)
         else:
@@ -93,8 +94,8 @@ class Tracer:
         stack.pop().outcome = outcome
         self.top = stack[-1] if stack else None
 
-    def reuse(self, value, record) -> None:
-        frame = self._frames.get((value.id, record.path if record else None))
+    def reuse(self, value, record, key: tuple | None = None) -> None:
+        frame = self._frames.get(key or (value.id, record.path if record else None))
         if frame is not None and self.top is not None:
             self.top.children.append(Reference(frame))
 
