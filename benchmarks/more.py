@@ -4,6 +4,7 @@
   turned off (wall and CPU seconds; `python -c pass` for scale), the time to import what `rules`
   imports and a cached `api.load`, each in a new process (and, where PYTHONDONTWRITEBYTECODE is
   set, the same with bytecode cached, as an installed package has it);
+- traced_decision(): one RAMSA decision through the generated engine's traced program and compact trace;
 - timelines(): the second workload (benchmarks/timelines.py): RAMSA Country timelines, `rules batch`
   end to end and engine only, against a hand-written plain-Python loop and polars expressions.
 """
@@ -114,7 +115,7 @@ def timelines(figures: dict, work: str, size: int, repeat: int) -> None:
     engine = min(_timed(lambda: [job.evaluate(c) for c in chunks]) for _ in range(max(1, repeat - 2)))
     print(f"  rules batch engine only: {engine:.2f} s = {size / engine:,.0f} lines/s "
           f"(columnar engine: {'used' if reason is None else 'not used, ' + reason + '; every row row-wise'})")
-    rowwise_job = Job(loaded, job.facts, job.entity, columnar=False)
+    rowwise_job = Job(loaded, job.facts, job.entity, columnar=False, group_cases=False)  # the engine, every row
     rowwise = min(_timed(lambda: [rowwise_job.evaluate(c) for c in chunks]) for _ in range(max(1, repeat - 2)))
     print(f"  rules batch engine only, row-wise (generated code): {rowwise:.2f} s = {size / rowwise:,.0f} lines/s")
     rows = workload.read_rows(source)
@@ -149,3 +150,32 @@ def _timed(function) -> float:
     began = time.perf_counter()
     function()
     return time.perf_counter() - began
+
+
+def traced_decision(loaded, count: int = 500) -> None:
+    """One decision through the generated engine's traced program: the decision, its frame tree from the
+    compact trace, and the interpreter's explanation tree built from it (medians, one session)."""
+    import yaml
+
+    from interpreter.engines.generated import Program
+    from interpreter.evaluation.explain import explain
+    from interpreter.evaluation.facts import bind_facts
+
+    with open(EXAMPLE, encoding="utf-8") as handle:
+        facts, _ = bind_facts(loaded.ruleset, yaml.safe_load(handle), EXAMPLE)
+    session = Program(loaded.ruleset, loaded.tables, "ImportLine").session(facts)
+    record = facts.records["ImportLine"][4]
+
+    def median(function) -> float:
+        times = []
+        for _ in range(count):
+            began = time.perf_counter_ns()
+            function()
+            times.append((time.perf_counter_ns() - began) / 1000)
+        return statistics.median(times)
+    decide = median(lambda: session.decide_traced(record, "ImportLine.treatment"))
+    framed = median(lambda: session.decide_traced(record, "ImportLine.treatment")[1].frame())
+    explained = median(lambda: explain(loaded.ruleset, session.decide_traced(record, "ImportLine.treatment")[1].frame()))
+    print(f"generated engine, traced, {record.path}.treatment: decision {decide:,.1f} µs; with its frame tree "
+          f"{framed:,.1f} µs; with the explanation tree {explained:,.1f} µs (median of {count})")
+

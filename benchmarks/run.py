@@ -116,7 +116,7 @@ def main() -> None:
     print(f"rules batch engine only (columnar, chunks of {DEFAULT_CHUNK_SIZE:,}), {n:,} lines: {engine:.2f} s = "
           f"{n / engine:,.0f} lines/s")
     sample = min(n, 50_000)
-    rowwise_job = Job(loaded, job.facts, job.entity, columnar=False)
+    rowwise_job = Job(loaded, job.facts, job.entity, columnar=False, group_cases=False)  # the engine, every row
     sample_chunks = list(read_chunks(inputs[n], "parquet", job.entity, 1 << 14))
     taken, rows = [], 0
     for chunk in sample_chunks:
@@ -187,6 +187,9 @@ def main() -> None:
     import latency
 
     latency.stages(loaded)  # the same decision stage by stage, with the facts varied on every call
+    import more
+
+    more.traced_decision(loaded)  # the same decision through the generated engine's compact trace
 
     # ------------------------------------------------------------ load + check
     probe = ("import time; t0 = time.perf_counter(); from interpreter import api; t1 = time.perf_counter(); "
