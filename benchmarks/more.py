@@ -152,9 +152,9 @@ def _timed(function) -> float:
     return time.perf_counter() - began
 
 
-def traced_decision(loaded, count: int = 500) -> None:
+def traced_decision(loaded, median) -> None:
     """One decision through the generated engine's traced program: the decision, its frame tree from the
-    compact trace, and the interpreter's explanation tree built from it (medians, one session)."""
+    compact trace, and the interpreter's explanation tree built from it (`median(function)` in µs, one session)."""
     import yaml
 
     from interpreter.engines.generated import Program
@@ -165,17 +165,9 @@ def traced_decision(loaded, count: int = 500) -> None:
         facts, _ = bind_facts(loaded.ruleset, yaml.safe_load(handle), EXAMPLE)
     session = Program(loaded.ruleset, loaded.tables, "ImportLine").session(facts)
     record = facts.records["ImportLine"][4]
-
-    def median(function) -> float:
-        times = []
-        for _ in range(count):
-            began = time.perf_counter_ns()
-            function()
-            times.append((time.perf_counter_ns() - began) / 1000)
-        return statistics.median(times)
     decide = median(lambda: session.decide_traced(record, "ImportLine.treatment"))
     framed = median(lambda: session.decide_traced(record, "ImportLine.treatment")[1].frame())
     explained = median(lambda: explain(loaded.ruleset, session.decide_traced(record, "ImportLine.treatment")[1].frame()))
     print(f"generated engine, traced, {record.path}.treatment: decision {decide:,.1f} µs; with its frame tree "
-          f"{framed:,.1f} µs; with the explanation tree {explained:,.1f} µs (median of {count})")
+          f"{framed:,.1f} µs; with the explanation tree {explained:,.1f} µs (medians)")
 

@@ -189,7 +189,7 @@ def main() -> None:
     latency.stages(loaded)  # the same decision stage by stage, with the facts varied on every call
     import more
 
-    more.traced_decision(loaded)  # the same decision through the generated engine's compact trace
+    more.traced_decision(loaded, lambda function: median_us(500, function))  # the same decision through the generated engine's compact trace
 
     # ------------------------------------------------------------ load + check
     probe = ("import time; t0 = time.perf_counter(); from interpreter import api; t1 = time.perf_counter(); "
