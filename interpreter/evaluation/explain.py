@@ -76,10 +76,11 @@ def _same_kind(expr, kind: str) -> bool:
 class _Head:
     """What one node shows that depends only on its value and the rules that gave it."""
 
-    __slots__ = ("citation", "rule", "rule_citations", "statute_text", "notes", "provisional", "parts", "boolean",
-                 "dated", "distinct")
+    __slots__ = ("value", "applied", "citation", "rule", "rule_citations", "statute_text", "notes", "provisional",
+                 "parts", "boolean", "dated", "distinct")
 
     def __init__(self, static: "_Static", value: model.Value, applied: tuple):
+        self.value, self.applied = value, applied
         main_rule = applied[0] if applied else None
         citation = main_rule.citation if main_rule else value.citation
         provision = static.provisions.get(citation)
@@ -121,7 +122,7 @@ class _Static:
     def head(self, value: model.Value, applied: tuple) -> _Head:
         key = (id(value), id(applied[0])) if len(applied) == 1 else (id(value), *map(id, applied))
         known = self._heads.get(key)
-        if known is None:
+        if known is None or known.value is not value or known.applied != applied:  # kept with what it was made of
             known = self._heads[key] = _Head(self, value, applied)
         return known
 
