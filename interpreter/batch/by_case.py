@@ -28,26 +28,22 @@ def decide_by_case(job, raw, inputs, decide, force: bool = False):
     firsts = grouping.representatives
     table, bad = decide(raw.subset(firsts))
     row_wise = dict(job.row_wise)
-    personal = _names_the_record(table, job)  # per case
-    case_of_row = grouping.case_of_row.to_list()
-    is_first = [False] * raw.rows
-    for offset in firsts:
-        is_first[offset] = True
-    themselves = [o for o in range(raw.rows) if not is_first[o] and personal[case_of_row[o]]]
-    if themselves:
-        others, more_bad = decide(raw.subset(themselves))
+    case_of_row = grouping.case_of_row  # row -> its case (the index of the case's first row in `table`)
+    is_first = pl.repeat(False, raw.rows, dtype=pl.Boolean, eager=True).scatter(firsts, True)
+    personal = _names_the_record(table, job).gather(case_of_row)  # per row: its case's outputs name the record
+    copied = ~is_first & ~personal  # the rows whose outputs are their case's first row's
+    themselves = (~is_first & personal).arg_true()
+    if len(themselves):
+        others, more_bad = decide(raw.subset(themselves.to_list()))
         for why, rows in job.row_wise.items():
             row_wise[why] = row_wise.get(why, 0) + rows
         bad += more_bad
-        for k, offset in enumerate(themselves):
-            case_of_row[offset] = len(firsts) + k
+        case_of_row = case_of_row.clone().scatter(themselves, pl.int_range(len(firsts), len(firsts) + len(themselves),
+                                                                   dtype=pl.Int64, eager=True))
         table = pa.concat_tables([table, others])
     job.row_wise = row_wise
-    cases = len(firsts)  # copied: rows whose outputs are their case's first row's (not first, not decided themselves)
-    copied = pl.Series([not is_first[o] and case_of_row[o] < cases and not personal[case_of_row[o]]
-                        for o in range(raw.rows)], dtype=pl.Boolean)
     key_name = job.entity.key
-    frame = pl.from_arrow(table)[pl.Series(case_of_row, dtype=pl.Int64)]
+    frame = pl.from_arrow(table)[case_of_row]
     own = _raw_keys(raw, key_name)
     frame = frame.with_columns(pl.int_range(raw.start, raw.start + raw.rows, dtype=pl.Int64, eager=True).alias("row"),
                                frame.get_column(key_name).zip_with(~copied, own).alias(key_name))
@@ -55,8 +51,9 @@ def decide_by_case(job, raw, inputs, decide, force: bool = False):
     return out, bad, grouping
 
 
-def _names_the_record(table, job) -> list[bool]:
-    """Per row of a decided table: does any of its text name the record (its missing facts, an error)?"""
+def _names_the_record(table, job):
+    """Per row of a decided table (a polars Boolean Series): does any of its text name the record (its
+    missing facts, an error)?"""
     import polars as pl
 
     own = f"{job.entity.collection}["
@@ -65,7 +62,7 @@ def _names_the_record(table, job) -> list[bool]:
     flag = frame.get_column("error").is_not_null()
     for name in names[1:]:
         flag = flag | frame.get_column(name).str.contains(own, literal=True).fill_null(False)
-    return flag.to_list()
+    return flag
 
 
 def _raw_keys(raw, name: str):
