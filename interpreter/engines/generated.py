@@ -349,12 +349,22 @@ class Session:
             for record in records:
                 index.setdefault(record.key, record)
             self.by_key[entity] = index
-        self.decide_raw, self._locals, self._shared, self._memos, _ = program._bind(
-            facts.globals, self.as_of_value, self.by_key, facts.records, program.tables)
+        self._bound = None  # the program bound to the facts, when first used (a traced decision needs only its own)
         self.decisions = program.decisions
         self.decision_ids = tuple(v.id for v in program.decisions)
         self._evaluator = None
         self._traced: _Traced | None = None
+
+    def _bind(self) -> tuple:
+        if self._bound is None:
+            self._bound = self.program._bind(self.facts.globals, self.as_of_value, self.by_key, self.facts.records,
+                                             self.program.tables)
+        return self._bound
+
+    @property
+    def decide_raw(self):
+        """record -> the memo list of its values (slot i: the value, slot width + i: the rules that gave it)."""
+        return self._bind()[0]
 
     def decide(self, record: Record) -> list[Outcome]:
         """The outcome of every decision of the entity for one record, in rule-set order."""
@@ -368,13 +378,14 @@ class Session:
         slot = program.slots.get(value_id)
         if slot is not None:
             memo_ = [UNSET] * (2 * program.width)
-            return outcome(self._locals[slot](record, memo_), memo_[program.width + slot])
+            return outcome(self._bind()[1][slot](record, memo_), memo_[program.width + slot])
         index = program.shared_index[value_id]
-        values, rules = self._memos[index]
+        _, _, shared, memos, _ = self._bind()
+        values, rules = memos[index]
         key = record.path if record is not None else None
         value = values.get(key, UNSET)
         if value is UNSET:
-            value = self._shared[index](record)
+            value = shared[index](record)
         return outcome(value, rules[key])
 
     def decide_traced(self, record: Record | None, value_id: str) -> tuple[Outcome, CompactTrace]:
