@@ -296,12 +296,11 @@ class ColumnarProgram(Expressions):
                      for word, expr in result.mis.items()}
             masks[f"{value.name}_missing"] = list(words)
             exprs += [expr.alias(name) for name, expr in words.items()]
-        texts = self.sites.texts(rows.select(exprs + [pl.col(c) for c in self.sites.columns()]).collect(), masks)
+        texts = self.sites.text_columns(rows.select(exprs + [pl.col(c) for c in self.sites.columns()]).collect(), masks)
         # row -> its place among the undetermined rows (null elsewhere)
         positions = pl.select(pl.when(pl.lit(undetermined)).then(pl.lit(undetermined).cast(pl.Int64).cum_sum() - 1)
                               ).to_series()
-        return out.with_columns([pl.Series(name, texts[name], dtype=pl.Utf8).gather(positions).fill_null("")
-                                 for name in texts])
+        return out.with_columns([texts[name].gather(positions).fill_null("").alias(name) for name in texts])
 
     def _cells(self, frame):
         """The output text of interned decision values, written once per distinct value (`batch._cell`)."""
@@ -350,8 +349,14 @@ class ColumnarProgram(Expressions):
                     lazy = stage(lazy.collect()).lazy()
             else:
                 lazy = lazy.with_columns(stage)
-        frame = self._cells(lazy.collect())
-        out = self._missing_texts(frame, frame.select([pl.lit(0, pl.Int64).alias("row")] + self._outputs(job)))
+        outputs = [pl.lit(0, pl.Int64).alias("row")] + self._outputs(job)
+        if any(result.val.kind == "py" for _, result in self._decisions):
+            frame = self._cells(lazy.collect())  # interned values' texts are written in Python first
+            out = frame.select(outputs)
+        else:  # one query computes the values and the output columns
+            frame = lazy.with_columns(outputs).collect()
+            out = frame.select([e.meta.output_name() for e in outputs])
+        out = self._missing_texts(frame, out)
         out = out.with_columns(pl.int_range(raw.start, raw.start + raw.rows, dtype=pl.Int64).alias("row"))
         fallback = out.get_column("__fallback")
         offsets = fallback.arg_true().to_list()

@@ -61,6 +61,41 @@ class Sites:
         """The columns the names are written from."""
         return ["__path"] + sorted({name for kind, name in self.specs if kind == "column"})
 
+    def text_columns(self, rows, masks: dict[str, list[str]]) -> dict:
+        """As `texts`, as polars Series; where every distinct mask names at most one fact (the usual
+        case: one field, one table row), written by polars without a Python step per row."""
+        pl = _pl()
+        out, slow = {}, {}
+        for name, words in masks.items():
+            if not words:
+                out[name] = pl.Series(name, [""] * rows.height, dtype=pl.Utf8)
+                continue
+            chain = None
+            for mask in rows.select(words).unique().rows():
+                specs = self._decode(mask)
+                if len(specs) > 1:
+                    chain = False
+                    break
+                if not specs:
+                    continue
+                kind, text = specs[0]
+                written = pl.lit(text, pl.Utf8) if kind == "name" else pl.concat_str(
+                    [pl.col("__path"), pl.lit("." + text)]) if kind == "field" else pl.col(text)
+                condition = pl.all_horizontal([pl.col(w) == v for w, v in zip(words, mask)])
+                chain = pl.when(condition).then(written) if chain is None else chain.when(condition).then(written)
+            if chain is False:
+                slow[name] = words
+            else:
+                expr = chain.otherwise(pl.lit("", pl.Utf8)) if chain is not None else pl.lit("", pl.Utf8)
+                out[name] = rows.with_columns(expr.fill_null("").alias(name)).get_column(name)
+        for name, texts in self.texts(rows, slow).items():
+            out[name] = pl.Series(name, texts, dtype=pl.Utf8)
+        return out
+
+    def _decode(self, mask: tuple) -> list:
+        return [self.specs[word * WORD + bit] for word, value in enumerate(mask)
+                for bit in range(WORD) if value and value >> bit & 1]
+
     def texts(self, rows, masks: dict[str, list[str]]) -> dict[str, list[str]]:
         """Rows (a polars frame with the mask words and `columns()`) -> per output name, the sorted,
         "; "-joined missing names of each row, as `Outcome.missing` is printed (exact: the names are
@@ -75,8 +110,7 @@ class Sites:
             for row, mask in enumerate(zip(*columns)) if columns else ():
                 specs = decoded.get(mask)
                 if specs is None:
-                    specs = decoded[mask] = [self.specs[word * WORD + bit] for word, value in enumerate(mask)
-                                             for bit in range(WORD) if value and value >> bit & 1]
+                    specs = decoded[mask] = self._decode(mask)
                 found = set()
                 for kind, text in specs:
                     if kind == "name":
