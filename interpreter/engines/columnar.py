@@ -7,13 +7,14 @@ chunk at once.
 How it stays exact. Every expression of the entity's decisions becomes a polars expression
 paired with a *fallback flag*. Invariant: on a row whose flag is false, the expression is null
 exactly when the interpreter's value is unknown, and otherwise equals it (polars `&`/`|` are
-Kleene like `and`/`or`); the flag is raised wherever the interpreter could raise an error
-(a failed table lookup, a dependency in error), wherever a rule's result is undetermined or in
-conflict, and wherever the vectorised form cannot promise the exact value (a number too large for
-64-bit fixed point, a value that came in with more decimals than the fixed scale). Rows whose
-flag is raised on any decision, and rows whose input could not be converted by the vectorised
-readers, are decided again row by row by the generated row-wise program (`generated`), which is
-exact; so are undetermined rows, whose missing facts only the row-wise path lists.
+Kleene like `and`/`or`), and its missing mask (`missing`) names the interpreter's missing facts;
+rule trees follow `combine_rule`/`_siblings`, so statuses (decided, undetermined, not applicable),
+citations and missing facts are computed here. The flag is raised wherever the interpreter could
+raise an error (a failed table lookup, a dependency in error), where rules conflict, and wherever
+the vectorised form cannot promise the exact value (a number too large for 64-bit fixed point, a
+value that came in with more decimals than the fixed scale). Only the rows whose flag is raised,
+and rows whose input the vectorised readers could not convert, are decided again row by row by
+the generated row-wise program (`generated`), which is exact.
 
 - Sub-expressions that do not depend on the record (global values, `as_of`, values of other
   entities' records, e.g. `member.agreement_in_force`) are computed once by the interpreter and
@@ -21,9 +22,11 @@ exact; so are undetermined rows, whose missing facts only the row-wise path list
 - Decimals (money, rates) are 64-bit integers with a static scale; products add scales, rounding
   is integer arithmetic with the rule's rounding mode, so results are exact, not floats.
 - Table lookups run `TableData.find` once per distinct (key, date) in the chunk.
-- A decision that uses a construct not covered here (division, durations, sets of values,
-  aggregates over the record, ...) makes the whole rule set run row by row
-  (`ColumnarProgram.unsupported` says why); nothing is approximated.
+- An operation with no polars form (division, durations, set operations, builtins) runs once per
+  distinct tuple of its operands with the interpreter's helpers (`pyvalues`); anything else once
+  per distinct tuple of the record fields it reads (`escape`); nothing is approximated, and no
+  rule set is decided row by row as a whole (`unsupported` stays None; `row_wise_constructs`
+  would name a construct whose rows are).
 """
 from __future__ import annotations
 
@@ -52,6 +55,7 @@ class ColumnarProgram(Expressions):
         self.sites = M.Sites()
         self.interned = Interned()
         self._cell_cache: dict = {}  # (interned id, kind) -> output text
+        self._read: set | None = None
         self.evaluator = Evaluator(self.ruleset, session.program.tables, session.facts, session.as_of)
         self._values: dict[str, R] = {}
         self._stages: list = []  # in dependency order: columns to add, or table lookups (frame -> frame)
@@ -385,7 +389,20 @@ class ColumnarProgram(Expressions):
 
     # ------------------------------------------------------------ input conversion
 
-    def _set_column(self, column, field):
+    def _columns_read(self, job) -> set:
+        """The frame columns the stages and outputs read (found once)."""
+        if self._read is None:
+            exprs = list(self._outputs(job))
+            for stage in self._stages:
+                if isinstance(stage, list):
+                    exprs += stage
+                else:
+                    exprs += [c.expr for c in getattr(stage, "operands", ())]
+                    exprs += [c.expr for c in (getattr(stage, "key", None), getattr(stage, "when", None)) if c is not None]
+            self._read = {name for e in exprs for name in e.meta.root_names()}
+        return self._read
+
+    def _set_column(self, column, field, job):
         """A set of text or enum given as lists of strings -> (ids, flags, list column), vectorised:
         each distinct set (its items deduplicated and sorted, joined) is interned once. None: not
         lists of strings (the row-by-row reader is asked value by value instead)."""
@@ -406,6 +423,11 @@ class ColumnarProgram(Expressions):
         if field.type.element.kind == "enum":
             odd = odd | ~item.is_in(list(self.ruleset.enums[field.type.element.name].variants))
         items = pl.col("items")
+        if f"f:{field.name}" not in self._columns_read(job):
+            # no operation reads the set's value as a whole: the list column alone serves
+            flags = frame.select(items.list.eval(odd).list.any().fill_null(False)).to_series()
+            listed = pl.select(pl.when(~pl.lit(flags)).then(pl.lit(source))).to_series()
+            return pl.Series([None] * len(source), dtype=pl.Int64), (flags if flags.any() else None), listed
         keyed = frame.select(
             pl.when(items.list.len() == 0).then(pl.lit("\x1e")).otherwise(
                 items.list.unique().list.sort().list.join("\x1f")).alias("key"),
@@ -420,7 +442,7 @@ class ColumnarProgram(Expressions):
         listed = pl.select(pl.when(~pl.lit(flags)).then(pl.lit(source))).to_series()
         return typed, (flags if flags.any() else None), listed
 
-    def _interned_column(self, column, field):
+    def _interned_column(self, column, field, job):
         """A field with no native column (duration, set, entity reference) -> (ids of its values, rows
         to decide row by row): each distinct raw value converted once by the fact binder, as
         `Job.record` converts it; a value it refuses, or a reference to no record, is flagged."""
@@ -428,7 +450,7 @@ class ColumnarProgram(Expressions):
 
         pl = _pl()
         if _listed(field):
-            fast = self._set_column(column, field)
+            fast = self._set_column(column, field, job)
             if fast is not None:
                 return fast
         if isinstance(column, list):
@@ -488,7 +510,7 @@ class ColumnarProgram(Expressions):
             if field.type.kind in _KINDS:
                 typed, failed = _convert_column(column, field, self.ruleset, raw.rows)
             else:
-                typed, failed, listed = self._interned_column(column, field)
+                typed, failed, listed = self._interned_column(column, field, job)
                 if listed is not None:
                     series.append(listed.alias(f"fl:{field.name}"))
             series.append(typed.alias(f"f:{field.name}"))

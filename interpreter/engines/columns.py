@@ -121,10 +121,10 @@ def _literal(value) -> C:
 
 
 def list_unsafe(value: C):
-    """Where a set of text has an item whose JSON text needs escapes, or sorts differently quoted
-    (a character up to '"', or a backslash): not written by polars, decided row by row."""
+    """Where a set of text has an item whose JSON text needs escapes (a control character, a quote,
+    a backslash): not written by polars, decided row by row."""
     pl = _pl()
-    return value.expr.list.eval(pl.element().str.contains(r'[\x00-\x22\\]')).list.any().fill_null(False)
+    return value.expr.list.eval(pl.element().str.contains(r'[\x00-\x1f"\\]')).list.any().fill_null(False)
 
 
 def _product_kind(a: str, b: str) -> str:
@@ -140,9 +140,9 @@ def _format(value: C, kind: str):
     """The output cell of a decided value, as `batch._cell` writes it."""
     pl = _pl()
     x = value.expr
-    if value.kind == "list":  # deduplicated and sorted: its JSON text, as json.dumps writes it
-        return pl.concat_str([pl.lit("["), x.list.eval(pl.concat_str([pl.lit('"'), pl.element(), pl.lit('"')]))
-                              .list.join(","), pl.lit("]")])
+    if value.kind == "list":  # its JSON text, items sorted by their JSON text (`report.json_value`)
+        quoted = x.list.eval(pl.concat_str([pl.lit('"'), pl.element(), pl.lit('"')])).list.sort()
+        return pl.concat_str([pl.lit("["), quoted.list.join(","), pl.lit("]")])
     if kind in ("boolean", "integer", "text", "enum"):
         return x
     if kind == "date":
