@@ -19,7 +19,7 @@ import attrs
 
 from interpreter.engines import missing as M
 from interpreter.engines.columns import C, _or, _pl
-from interpreter.engines.pyvalues import _FAILURES, PySite, native, to_python
+from interpreter.engines.pyvalues import _FAILURES, PySite, to_python
 from interpreter.evaluation.evaluate import Evaluator, _arithmetic, _compare, call_builtin
 from interpreter.evaluation.facts import Record
 from interpreter.language import model
@@ -152,13 +152,7 @@ class RecordSite(PySite):
             result = self.evaluator.eval(self.node, {**self.env, program.variable: record})
         except _FAILURES:
             result = Unknown(frozenset())
-        if isinstance(result, Unknown):
-            found = (None, True)
-        elif self.kind == "py":
-            found = (self.interned.id(result), False)
-        else:
-            cell = native(result, self.kind)
-            found = (cell, cell is None)
+        found = self._cell_of(result)
         if len(self._cache) > 100_000:
             self._cache.clear()
         self._cache[cells] = found

@@ -92,15 +92,18 @@ class PySite:
                 result = self.function(*values)
             except _FAILURES:
                 result = Unknown(frozenset())
-            if isinstance(result, Unknown):
-                found = (None, True)
-            elif self.kind == "py":
-                found = (self.interned.id(result), False)
-            else:
-                cell = native(result, self.kind)
-                found = (cell, cell is None)
+            found = self._cell_of(result)
             self._cache[cells] = found
         return found
+
+    def _cell_of(self, result) -> tuple:
+        """An interpreter result -> (the cell for the output column, whether the row must fall back)."""
+        if isinstance(result, Unknown):
+            return None, True
+        if self.kind == "py":
+            return self.interned.id(result), False
+        cell = native(result, self.kind)
+        return cell, cell is None
 
     def __call__(self, frame):
         pl = _pl()
