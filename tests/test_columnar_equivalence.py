@@ -156,3 +156,29 @@ def test_sets_division_and_durations_are_vectorised_and_written_as_the_row_wise_
     # the unknown `covered` of d4 included, is decided by polars
     summary = run_batch(loaded, str(work / "deals.jsonl"), str(work / "again.csv"), entity="Deal")
     assert sum(summary.row_wise.values()) == 3
+
+
+@pytest.mark.parametrize("shape", ["if", "plus", "or"])
+def test_deeply_nested_expressions_stay_linear_and_decide_as_the_row_wise_engine(tmp_path, shape):
+    # Each level reads its operand more than once (a value and its overflow or fallback check, an
+    # `if`'s branches): without a column every few levels, 12 nested `if`s took 73 s and 60 never ended.
+    expression = "good.n" if shape != "or" else "good.flag"
+    for level in range(60 if shape != "plus" else 300):
+        expression = {"if": f"(if good.flag then {expression} else {level})",
+                      "plus": f"({expression} + 1)",
+                      "or": f"(({expression} and good.other) or not good.flag)"}[shape]
+    kind = "boolean" if shape == "or" else "integer"
+    loaded = ruleset(tmp_path, f'''act DEMO "Demonstration Act"
+
+entity Good as good from goods key id:
+  id: text
+  n: integer
+  flag: boolean
+  other: boolean
+
+section 1 "ONE":
+  decision Good.score: {kind} "score" = {expression}
+''')
+    goods = [{"id": "a", "n": 1, "flag": True}, {"id": "b", "n": 2, "flag": False, "other": True}, {"id": "c"},
+             {"id": "d", "n": 5, "flag": True, "other": False}]
+    assert _outputs(loaded, {"goods": goods}, tmp_path, suffixes=("jsonl",)) == len(goods)

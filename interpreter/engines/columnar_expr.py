@@ -34,6 +34,22 @@ def _listed(field) -> bool:
     return field.type.kind == "set" and field.type.element is not None and field.type.element.kind in ("text", "enum")
 
 
+_SETTLE_EVERY = 4  # levels of nesting between two columns of a deeply nested expression
+
+
+def _height(node) -> int:
+    """How deeply the expression nests below `node` (a leaf is 0), remembered per node."""
+    known = _HEIGHTS.get(id(node))
+    if known is not None and known[0] is node:
+        return known[1]
+    height = 1 + max((_height(child) for child in model.children(node)), default=-1)
+    _HEIGHTS[id(node)] = (node, height)
+    return height
+
+
+_HEIGHTS: dict = {}
+
+
 class Expressions:
     """The expression half of `ColumnarProgram` (which provides session, program, entity, sites...)."""
 
@@ -48,7 +64,13 @@ class Expressions:
         try:
             if method is None:
                 raise Unsupported(f"{type(node).__name__} over the record")
-            return method(node, env)
+            result = method(node, env)
+            if result.expr is not None and _height(node) % _SETTLE_EVERY == 0:
+                # An operand is read several times by the expression above it (a value and its overflow
+                # or fallback check, an `if`'s branches): a column every few levels keeps a deeply
+                # nested expression linear in its depth instead of exponential.
+                result = self._settle(result, f"deep{len(self._stages)}")
+            return result
         except Unsupported:
             if len(self._values) == mark[3]:  # nothing another expression reads was added: undo it
                 del self._stages[mark[0]:]
@@ -232,6 +254,12 @@ class Expressions:
         pl = _pl()
         condition = self._boolean(self.expr(node.condition, env))
         then, otherwise = self._align(self.expr(node.then, env), self.expr(node.otherwise, env))
+        # Each operand is read several times below: without columns of their own, nested `if`s would
+        # build expressions exponential in the depth of nesting.
+        site = f"if{len(self._stages)}"
+        condition = self._settle(condition, f"{site}:condition")
+        then = self._settle(then, f"{site}:then")
+        otherwise = self._settle(otherwise, f"{site}:otherwise")
         c = condition.expr
         expr = pl.when(c).then(then.expr).when(~c).then(otherwise.expr).otherwise(
             pl.when(then.expr == otherwise.expr).then(then.expr))
