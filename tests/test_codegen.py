@@ -169,3 +169,33 @@ def test_rows_bound_column_by_column_are_the_rows_the_reference_binder_reads(tmp
                     assert type(record.fields.get(field.name)) is type(reference.fields.get(field.name))
                 compared += 1
     assert compared > 3000 and declined >= 3
+
+
+def test_an_expression_too_deep_for_python_is_a_located_user_error(tmp_path):
+    # 120 nested `if`s pass the parser's limit (500 levels) but the generated code would be indented
+    # more than Python allows: `rules compile` and `rules batch` say so at the value, exit 3.
+    expression = "good.n"
+    for level in range(120):
+        expression = f"(if good.flag then {expression} else {level})"
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "act.rules").write_text(f'''act DEMO "Demonstration Act"
+
+entity Good as good from goods key id:
+  id: text
+  n: integer
+  flag: boolean
+
+section 1 "ONE":
+  decision Good.score: integer "score" = {expression}
+''', encoding="utf-8")
+    goods = tmp_path / "goods.jsonl"
+    goods.write_text('{"id": "a", "n": 1, "flag": true}\n', encoding="utf-8")
+    runner = CliRunner()
+    batch = runner.invoke(main, ["batch", str(rules), str(goods), "-o", str(tmp_path / "out.jsonl")])
+    assert batch.exit_code == 3, batch.output
+    assert "act.rules:9:3: error[E615]: the expressions of Good nest too deeply" in batch.output
+    assert "split the deepest expression into named values" in batch.output
+    assert "Traceback" not in batch.output and not (tmp_path / "out.jsonl").exists()
+    compiled = runner.invoke(main, ["compile", str(rules), "--entity", "Good"])
+    assert compiled.exit_code == 3 and "nest too deeply" in compiled.output

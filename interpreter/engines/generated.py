@@ -211,11 +211,35 @@ def compiled(ruleset: model.RuleSet, entity: str, traced: bool = False):
     """(Generated, the module's `bind`) for the rule set and entity, built once per rule set."""
     def build(ruleset):
         generated = codegen.generate(ruleset, entity, traced)
-        code = compile(generated.source, "<generated row-wise program>", "exec")
+        code = _compile(ruleset, entity, generated.source)
         namespace = dict(HELPERS, K=generated.constants, __builtins__=_BUILTINS)
         exec(code, namespace)  # our generated text; rule and fact text is only ever in K
         return generated, namespace["bind"]
     return memo(ruleset, f"generated program {traced} {entity}", build)
+
+
+def _compile(ruleset: model.RuleSet, entity: str, source: str):
+    """The generated source -> a code object; Python's own limits on nesting become a user error."""
+    try:
+        return compile(source, "<generated row-wise program>", "exec")
+    except (SyntaxError, RecursionError, MemoryError) as limit:  # e.g. "too many levels of indentation"
+        deepest = max((v for v in ruleset.values.values() if v.owner == entity),
+                      key=lambda v: _nesting(model.rule_expressions(v)), default=None)
+        raise UserError([error(
+            "E615", f"the expressions of {entity} nest too deeply for the row-wise engine "
+            f"(Python: {getattr(limit, 'msg', None) or type(limit).__name__})",
+            deepest.span if deepest is not None else None,
+            suggestions=("split the deepest expression into named values",))]) from None
+
+
+def _nesting(nodes) -> int:
+    """How deeply the given expressions nest (iteratively: they may nest hundreds of levels)."""
+    deepest, stack = 0, [(node, 1) for node in nodes]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in model.children(node))
+    return deepest
 
 
 def outcome(value, rules) -> Outcome:
@@ -435,7 +459,7 @@ def listing(ruleset: model.RuleSet, tables: dict, entity: str) -> Listing:
         return Listing(entity, "", 0, 0, 0, 0, 0.0, "; ".join(d.message for d in refusal.diagnostics))
     began = time.perf_counter()
     generated = codegen.generate(ruleset, entity)
-    compile(generated.source, "<generated row-wise program>", "exec")
+    _compile(ruleset, entity, generated.source)
     milliseconds = (time.perf_counter() - began) * 1000
     return Listing(entity, generated.source, len(generated.locals), len(generated.shared), len(generated.constants),
                    generated.lines, milliseconds)
