@@ -58,6 +58,7 @@ class ColumnarProgram(Expressions):
         self._read: set | None = None
         self.evaluator = Evaluator(self.ruleset, session.program.tables, session.facts, session.as_of)
         self._values: dict[str, R] = {}
+        self._heights: dict = {}  # id(expression node) -> how deeply it nests (columnar_expr._height)
         self._stages: list = []  # in dependency order: columns to add, or table lookups (frame -> frame)
         # the missing masks' columns, in dependency order: computed on undetermined rows only
         self._missing_stages: list = []

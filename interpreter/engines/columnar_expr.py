@@ -37,17 +37,13 @@ def _listed(field) -> bool:
 _SETTLE_EVERY = 4  # levels of nesting between two columns of a deeply nested expression
 
 
-def _height(node) -> int:
-    """How deeply the expression nests below `node` (a leaf is 0), remembered per node."""
-    known = _HEIGHTS.get(id(node))
-    if known is not None and known[0] is node:
-        return known[1]
-    height = 1 + max((_height(child) for child in model.children(node)), default=-1)
-    _HEIGHTS[id(node)] = (node, height)
-    return height
-
-
-_HEIGHTS: dict = {}
+def _height(node, heights: dict) -> int:
+    """How deeply the expression nests below `node` (a leaf is 0), remembered in `heights` by node id
+    (the nodes live as long as the program that keeps `heights`)."""
+    known = heights.get(id(node))
+    if known is None:
+        known = heights[id(node)] = 1 + max((_height(child, heights) for child in model.children(node)), default=-1)
+    return known
 
 
 class Expressions:
@@ -65,7 +61,7 @@ class Expressions:
             if method is None:
                 raise Unsupported(f"{type(node).__name__} over the record")
             result = method(node, env)
-            if result.expr is not None and _height(node) % _SETTLE_EVERY == 0:
+            if result.expr is not None and _height(node, self._heights) % _SETTLE_EVERY == 0:
                 # An operand is read several times by the expression above it (a value and its overflow
                 # or fallback check, an `if`'s branches): a column every few levels keeps a deeply
                 # nested expression linear in its depth instead of exponential.
