@@ -152,7 +152,7 @@ def repetitive_lines(draw):
     return rows
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(rows=repetitive_lines(), source=st.integers(0, 2), suffix=st.sampled_from(["csv", "jsonl", "parquet"]),
        chunk=st.sampled_from([2, 5, 1000]))
